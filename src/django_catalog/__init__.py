@@ -1,0 +1,56 @@
+"""Order-catalog primitives for Django: catalog items, baskets, spawned work and dispensing."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("django-catalog")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.1.0"
+
+#: Spread into ``DJANGO_FSM_LOG_IGNORED_MODELS``: the catalog audits its own transitions.
+FSM_LOG_IGNORED_MODELS = ["django_catalog.models.Basket", "django_catalog.models.WorkItem"]
+
+_EXPORTS = {
+    "models": (
+        "CatalogItem",
+        "Basket",
+        "BasketStatus",
+        "BasketItem",
+        "WorkItem",
+        "WorkItemStatus",
+        "DispenseLog",
+        "CatalogStateLog",
+    ),
+    "services": ("create_basket", "add_item", "commit_basket", "cancel_basket"),
+    "exceptions": (
+        "CatalogError",
+        "BasketError",
+        "BasketStateError",
+        "BasketAlreadyCommittedError",
+        "BasketCancelledError",
+        "BasketEmptyError",
+        "IdempotencyKeyConflictError",
+        "ItemNotAvailableError",
+        "WorkItemError",
+        "WorkItemStateError",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = ["FSM_LOG_IGNORED_MODELS", "__version__", *_MODULE_OF]
+
+
+def __getattr__(name: str) -> Any:
+    """Import lazily, so ``import django_catalog`` works before Django's app registry is ready."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

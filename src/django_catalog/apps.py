@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class DjangoCatalogConfig(AppConfig):
+    name = "django_catalog"
+    label = "django_catalog"
+    verbose_name = "Catalog"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_fsm.signals import post_transition
+
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .fsm import record_transition
+        from .models import Basket, WorkItem
+
+        for model in (Basket, WorkItem):
+            post_transition.connect(
+                record_transition, sender=model, dispatch_uid=f"django_catalog.audit.{model.__name__}"
+            )

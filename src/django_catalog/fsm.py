@@ -1,0 +1,149 @@
+"""How the catalog declares, persists and audits its state transitions.
+
+A catalog transition is a django-fsm-2 ``@transition`` that also:
+
+* persists itself: the new state, the method's side effects and the audit row
+  are written in one ``transaction.atomic()`` block, or not at all; on failure
+  the instance's in-memory fields are put back as they were;
+* accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
+  ``fsm_log_by`` / ``fsm_log_description`` decorators);
+* leaves one :class:`~django_catalog.models.CatalogStateLog` row, written by
+  :func:`record_transition` from django-fsm's ``post_transition`` signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django_fsm import transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django_fsm_log.helpers import FSMLogDescriptor
+
+if TYPE_CHECKING:
+    from django.db import models
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+LOG_ATTRIBUTES = ("by", "description")
+
+
+def catalog_transition(
+    *,
+    field: Any,
+    source: Any,
+    target: Any,
+    conditions: Sequence[Callable[[Any], bool]] = (),
+    permission: str | Callable[..., bool] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Callable[[_F], _F]:
+    """Declare an audited transition that persists itself atomically.
+
+    Takes django-fsm-2's ``transition`` arguments (``on_error`` is deliberately not
+    offered: a failed transition rolls back instead of moving to an error state).
+    """
+
+    def decorate(method: _F) -> _F:
+        fsm_method = transition(
+            field=field,
+            source=list(source) if isinstance(source, (list, tuple, set)) else source,
+            target=target,
+            conditions=list(conditions),
+            permission=permission,
+            custom=custom or {},
+        )(method)
+        return fsm_log_by(fsm_log_description(_persisted(fsm_method)))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _persisted(fsm_method: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fsm_method)
+    def run(instance: models.Model, *args: Any, **kwargs: Any) -> Any:
+        ensure_fsm_log_ignores(type(instance))
+        before = {f.attname: instance.__dict__.get(f.attname) for f in instance._meta.concrete_fields}
+        try:
+            with transaction.atomic(using=instance._state.db):
+                result = fsm_method(instance, *args, **kwargs)
+                instance.save()
+        except BaseException:
+            instance.__dict__.update(before)
+            raise
+        finally:
+            for attribute in LOG_ATTRIBUTES:
+                FSMLogDescriptor(instance, attribute).__exit__()
+        return result
+
+    return run
+
+
+def set_transition_actor(instance: models.Model, user: Any) -> None:
+    """Record ``user`` as the audit row's ``by`` for the transition now running."""
+    FSMLogDescriptor(instance, "by", user)
+
+
+def set_transition_description(instance: models.Model, description: str) -> None:
+    """Record why the transition now running happens (the audit row's ``description``)."""
+    FSMLogDescriptor(instance, "description", description)
+
+
+def _log_value(instance: models.Model, attribute: str) -> Any:
+    try:
+        return FSMLogDescriptor(instance, attribute).get()
+    except AttributeError:
+        return None
+
+
+def record_transition(
+    sender: type[models.Model],
+    instance: models.Model,
+    name: str,
+    source: Any,
+    target: Any,
+    **kwargs: Any,
+) -> None:
+    """``post_transition`` receiver: write the audit row inside the transition's transaction."""
+    from .models import CatalogStateLog
+
+    if target is None:
+        return
+    CatalogStateLog.objects.using(instance._state.db).create(
+        content_object=instance,
+        transition=name,
+        source_state=source,
+        state=target,
+        by=_log_value(instance, "by"),
+        description=_log_value(instance, "description") or "",
+    )
+
+
+def fsm_log_qualified_name(model: type[models.Model]) -> str:
+    """The name django-fsm-log matches against ``DJANGO_FSM_LOG_IGNORED_MODELS``."""
+    return f"{model.__module__}.{model.__qualname__}"
+
+
+def missing_fsm_log_ignores(models_: Sequence[type[models.Model]]) -> list[str]:
+    """Catalog models that django-fsm-log would still try to log into its own ``StateLog``.
+
+    Its ``StateLog.object_id`` is an integer and cannot hold the catalog's UUID keys,
+    so those models must be listed in ``DJANGO_FSM_LOG_IGNORED_MODELS``.
+    """
+    if not apps.is_installed("django_fsm_log"):
+        return []
+    ignored = set(getattr(settings, "DJANGO_FSM_LOG_IGNORED_MODELS", ()))
+    return [name for name in map(fsm_log_qualified_name, models_) if name not in ignored]
+
+
+def ensure_fsm_log_ignores(model: type[models.Model]) -> None:
+    """Refuse to start a transition that django-fsm-log would crash on half-way."""
+    missing = missing_fsm_log_ignores([model])
+    if missing:
+        raise ImproperlyConfigured(
+            f"DJANGO_FSM_LOG_IGNORED_MODELS must list {missing[0]!r}: django-fsm-log's StateLog "
+            "cannot store UUID keys; the catalog keeps its own audit log (CatalogStateLog)."
+        )

@@ -1,0 +1,55 @@
+"""Reusable, chainable read filters for the catalog's models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+
+from .basemodels import SoftDeleteQuerySet
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from .models import CatalogItem, WorkItem  # noqa: F401
+
+
+def available_at(when: datetime | None = None, prefix: str = "") -> Q:
+    """Q for items offered at ``when`` (default: now): flagged available and inside their window.
+
+    An open end of the window (``available_from`` / ``available_to`` null) means no limit.
+    """
+    when = when or timezone.now()
+    return (
+        Q(**{f"{prefix}is_available": True})
+        & (Q(**{f"{prefix}available_from__isnull": True}) | Q(**{f"{prefix}available_from__lte": when}))
+        & (Q(**{f"{prefix}available_to__isnull": True}) | Q(**{f"{prefix}available_to__gt": when}))
+    )
+
+
+class CatalogItemQuerySet(SoftDeleteQuerySet["CatalogItem"]):
+    """QuerySet for catalog items."""
+
+    def for_owner(self, owner: models.Model) -> CatalogItemQuerySet:
+        """Items offered by ``owner`` (any model instance)."""
+        content_type = ContentType.objects.db_manager(self.db).get_for_model(owner)
+        return self.filter(owner_content_type=content_type, owner_id=str(owner.pk))
+
+    def available(self, at: datetime | None = None) -> CatalogItemQuerySet:
+        """Items that can be ordered now (or at ``at``): flagged available and inside their window."""
+        return self.filter(available_at(at))
+
+    def by_category(self, category: str) -> CatalogItemQuerySet:
+        """Items of one category."""
+        return self.filter(category=category)
+
+
+class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
+    """QuerySet for work items."""
+
+    def for_basket(self, basket: Any) -> WorkItemQuerySet:
+        """Work spawned from the lines of ``basket``."""
+        return self.filter(basket_item__basket=basket)

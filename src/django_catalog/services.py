@@ -1,0 +1,187 @@
+"""Write workflows. Each service owns its transaction, locks the row it changes and reads the
+state from the locked row (never from the caller's possibly stale object), then delegates the
+state change to the model's transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django_fsm import TransitionNotAllowed
+
+from .exceptions import (
+    BasketAlreadyCommittedError,
+    BasketCancelledError,
+    BasketEmptyError,
+    IdempotencyKeyConflictError,
+    ItemNotAvailableError,
+)
+from .models import Basket, BasketItem, BasketStatus, CatalogItem, normalize_work_types
+from .validation import clean_price, clean_quantity
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _lock(instance: _M) -> _M:
+    """Re-read ``instance``'s row with ``SELECT ... FOR UPDATE`` (call inside a transaction)."""
+    model = type(instance)
+    return model._default_manager.select_for_update().get(pk=instance.pk)  # type: ignore[return-value]
+
+
+def _adopt(caller: _M, locked: _M) -> _M:
+    """Bring the caller's object up to date with the row the service just wrote."""
+    if caller is not locked:
+        caller.refresh_from_db()
+    return caller
+
+
+def _refuse_unless_draft(basket: Basket) -> None:
+    if basket.status == BasketStatus.COMMITTED:
+        raise BasketAlreadyCommittedError(basket.pk)
+    if basket.status == BasketStatus.CANCELLED:
+        raise BasketCancelledError(basket.pk)
+
+
+def create_basket(
+    context: models.Model | None = None,
+    idempotency_key: str | None = None,
+    notes: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Basket:
+    """Create a draft basket, or return the one already created with ``idempotency_key``.
+
+    Safe under concurrent calls with the same key: exactly one basket is stored and every
+    caller gets it. A replay must carry the same context, notes and metadata; otherwise
+    :class:`IdempotencyKeyConflictError` is raised. An empty key means "no key".
+    """
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict):
+        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+    if idempotency_key is not None and not isinstance(idempotency_key, str):
+        raise ValueError(f"idempotency_key must be a string, got {type(idempotency_key).__name__}")
+    if context is not None and context.pk is None:
+        raise ValueError("context must be a saved model instance")
+    idempotency_key = idempotency_key or None
+
+    candidate = Basket(context=context, idempotency_key=idempotency_key, notes=notes, metadata=metadata)
+    candidate.context_id = "" if candidate.context_id is None else str(candidate.context_id)
+    if idempotency_key is None:
+        candidate.save()
+        return candidate
+
+    existing = Basket.all_objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        # INSERT ... ON CONFLICT DO NOTHING: a racing caller with the same key cannot make
+        # this fail; whoever inserted first owns the key and everyone reads that row back.
+        Basket.all_objects.bulk_create([candidate], ignore_conflicts=True)
+        existing = Basket.all_objects.get(idempotency_key=idempotency_key)
+        if existing.pk == candidate.pk:
+            return existing
+    _check_replay(existing, candidate)
+    return existing
+
+
+def _check_replay(existing: Basket, candidate: Basket) -> None:
+    differs = [
+        name
+        for name, mine, theirs in (
+            ("context", (candidate.context_content_type_id, candidate.context_id),
+             (existing.context_content_type_id, existing.context_id)),
+            ("notes", candidate.notes, existing.notes),
+            ("metadata", candidate.metadata, existing.metadata),
+        )
+        if mine != theirs
+    ]
+    if differs:
+        raise IdempotencyKeyConflictError(existing.idempotency_key or "", existing.pk, differs)
+
+
+def add_item(
+    basket: Basket,
+    catalog_item: CatalogItem,
+    quantity: int | Decimal | str = 1,
+    unit_price: int | Decimal | str | None = None,
+    instructions: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> BasketItem:
+    """Add a line to a draft basket, snapshotting the catalog price unless ``unit_price`` is given.
+
+    Locks the basket so a line can never slip into a basket that is being committed.
+
+    Raises:
+        BasketAlreadyCommittedError / BasketCancelledError: the basket is no longer a draft.
+        ItemNotAvailableError: the item is unavailable, outside its window, or deleted.
+        ValidationError: a bad quantity or price (nothing is written).
+    """
+    quantity = clean_quantity(quantity)
+    unit_price = clean_price(unit_price)
+    metadata = {} if metadata is None else metadata
+    with transaction.atomic():
+        locked = _lock(basket)
+        _refuse_unless_draft(locked)
+        item = CatalogItem.all_objects.filter(pk=catalog_item.pk).first()
+        if item is None or item.is_deleted:
+            raise ItemNotAvailableError(catalog_item.pk, "Item has been removed from the catalog")
+        if not item.is_available:
+            raise ItemNotAvailableError(item.pk, "Item is not available")
+        if not item.is_available_at():
+            raise ItemNotAvailableError(item.pk, "Item is outside its availability window")
+        return BasketItem.objects.create(
+            basket=locked,
+            catalog_item=item,
+            quantity=quantity,
+            unit_price=item.unit_price if unit_price is None else unit_price,
+            currency=item.currency,
+            instructions=instructions,
+            metadata=metadata,
+        )
+
+
+def commit_basket(
+    basket: Basket,
+    committed_by: Any = None,
+    spawn_work: bool = True,
+    work_types: Iterable[str] | None = None,
+) -> Basket:
+    """Commit a draft basket and spawn one work item per (line, work type).
+
+    Idempotent: a committed basket is returned unchanged (no audit row, no new work).
+    Concurrent calls commit exactly once; every caller gets the committed basket.
+
+    Raises:
+        BasketEmptyError: the basket has no lines.
+        BasketCancelledError: the basket was cancelled.
+    """
+    roles = normalize_work_types(work_types) if spawn_work else []
+    with transaction.atomic():
+        locked = _lock(basket)
+        if locked.status == BasketStatus.COMMITTED:
+            return _adopt(basket, locked)
+        _refuse_unless_draft(locked)
+        try:
+            locked.commit(by=committed_by, work_types=roles)
+        except TransitionNotAllowed:
+            # Draft is checked above, so the only refusal left is the "has lines" guard.
+            raise BasketEmptyError(locked.pk) from None
+    return _adopt(basket, locked)
+
+
+def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = None) -> Basket:
+    """Cancel a draft basket. Cancelling a cancelled basket returns it unchanged.
+
+    Raises:
+        BasketAlreadyCommittedError: the basket was committed (it can no longer be cancelled).
+    """
+    with transaction.atomic():
+        locked = _lock(basket)
+        if locked.status == BasketStatus.CANCELLED:
+            return _adopt(basket, locked)
+        _refuse_unless_draft(locked)
+        locked.cancel(by=by, description=description)
+    return _adopt(basket, locked)
+
+
+__all__ = ["add_item", "cancel_basket", "commit_basket", "create_basket"]
