@@ -132,6 +132,10 @@ class Basket(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         verbose_name = "basket"
         verbose_name_plural = "baskets"
         ordering = ["-created_at"]
+        permissions = [
+            ("commit_basket", "Can commit basket"),
+            ("cancel_basket", "Can cancel basket"),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.context_id = "" if self.context_id is None else str(self.context_id)
@@ -165,6 +169,11 @@ class Basket(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         source=BasketStatus.DRAFT,
         target=BasketStatus.COMMITTED,
         conditions=[basket_has_lines],
+        permission="django_catalog.commit_basket",
+        custom={
+            "label": "Commit",
+            "help_text": "Freeze the basket and spawn its work; a basket is committed only once.",
+        },
     )
     def commit(
         self,
@@ -183,7 +192,13 @@ class Basket(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         self.committed_by = by
         return self._spawn_work_items(roles)
 
-    @catalog_transition(field=status, source=BasketStatus.DRAFT, target=BasketStatus.CANCELLED)
+    @catalog_transition(
+        field=status,
+        source=BasketStatus.DRAFT,
+        target=BasketStatus.CANCELLED,
+        permission="django_catalog.cancel_basket",
+        custom={"label": "Cancel basket", "help_text": "Abandon this draft; nothing in it is worked on."},
+    )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         """Abandon a draft basket; nothing it holds will be worked on."""
 
@@ -335,6 +350,13 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
                 fields=["basket_item", "spawn_role"], name="unique_basket_item_spawn_role"
             )
         ]
+        permissions = [
+            ("start_work_item", "Can start work item"),
+            ("complete_work_item", "Can complete work item"),
+            ("block_work_item", "Can block work item"),
+            ("unblock_work_item", "Can unblock work item"),
+            ("cancel_work_item", "Can cancel work item"),
+        ]
 
     @property
     def is_complete(self) -> bool:
@@ -344,7 +366,11 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         return f"{self.work_type} for {self.basket_item}"
 
     @catalog_transition(
-        field=status, source=WorkItemStatus.PENDING, target=WorkItemStatus.IN_PROGRESS
+        field=status,
+        source=WorkItemStatus.PENDING,
+        target=WorkItemStatus.IN_PROGRESS,
+        permission="django_catalog.start_work_item",
+        custom={"label": "Start", "help_text": "Pick the work up; you are assigned to it."},
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
         """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, is the actor."""
@@ -355,7 +381,11 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
                 set_transition_actor(self, user)
 
     @catalog_transition(
-        field=status, source=WorkItemStatus.IN_PROGRESS, target=WorkItemStatus.COMPLETED
+        field=status,
+        source=WorkItemStatus.IN_PROGRESS,
+        target=WorkItemStatus.COMPLETED,
+        permission="django_catalog.complete_work_item",
+        custom={"label": "Complete", "help_text": "The work is done; completed is final."},
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
         """The work is done; completed is final."""
@@ -365,6 +395,8 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         field=status,
         source=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS],
         target=WorkItemStatus.BLOCKED,
+        permission="django_catalog.block_work_item",
+        custom={"label": "Block", "help_text": "Put the work on hold; a reason is required."},
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Put the work on hold; ``reason`` is required and becomes the audit row's description."""
@@ -380,6 +412,8 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         target=GET_STATE(
             _state_before_block, states=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS]
         ),
+        permission="django_catalog.unblock_work_item",
+        custom={"label": "Unblock", "help_text": "Resume the work in the state it was blocked from."},
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
         """Resume the work in the state it was blocked from."""
@@ -390,6 +424,8 @@ class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
         field=status,
         source=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS, WorkItemStatus.BLOCKED],
         target=WorkItemStatus.CANCELLED,
+        permission="django_catalog.cancel_work_item",
+        custom={"label": "Cancel work", "help_text": "Abandon the work; cancelled is final."},
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Abandon the work; cancelled is final. ``reason`` becomes the audit row's description."""
