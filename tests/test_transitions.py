@@ -192,3 +192,16 @@ def test_work_item_stale_copy_cannot_start_again(work_item, user, other_user):
         stale.start(other_user)
     assert WorkItem.objects.get(pk=work_item.pk).assigned_to == user
     assert CatalogStateLog.objects.for_(work_item).count() == 1
+
+
+def test_failed_transition_restores_cached_relations(basket_item, user, monkeypatch):
+    basket = basket_item.basket
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("insert failed")
+
+    monkeypatch.setattr(WorkItemQuerySet, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        basket.commit(by=user, work_types=["collect"])
+    assert basket.committed_by_id is None
+    assert basket.committed_by is None
