@@ -205,3 +205,9 @@ def test_failed_transition_restores_cached_relations(basket_item, user, monkeypa
         basket.commit(by=user, work_types=["collect"])
     assert basket.committed_by_id is None
     assert basket.committed_by is None
+
+
+def test_full_clean_works_with_a_protected_status(basket, work_item):
+    basket.full_clean()
+    work_item.full_clean()
+    assert basket.status == BasketStatus.DRAFT

@@ -21,7 +21,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django_fsm import transition
+from django_fsm import ConcurrentTransitionMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.helpers import FSMLogDescriptor
 
@@ -31,6 +31,20 @@ if TYPE_CHECKING:
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 LOG_ATTRIBUTES = ("by", "description")
+
+
+class StateMachineMixin(ConcurrentTransitionMixin):
+    """For models with protected FSM fields.
+
+    From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``)
+    and ``refresh_from_db()`` works. Added here: ``full_clean()`` works too. Django's
+    ``clean_fields()`` re-assigns every field, which a protected field refuses; its value is
+    only ever set by transitions, so it is left out of cleaning.
+    """
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        protected = self._get_protected_fsm_fields()
+        super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
 
 
 def catalog_transition(
