@@ -58,5 +58,5 @@ TEMPLATES = [
         },
     }
 ]
-# Fast hashing: the admin tests log users in many times.
+# Fast hashing: the suite creates users, it does not test password storage.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

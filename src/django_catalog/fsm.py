@@ -21,7 +21,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django_fsm import transition
+from django_fsm import ConcurrentTransitionMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.helpers import FSMLogDescriptor
 
@@ -31,6 +31,20 @@ if TYPE_CHECKING:
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 LOG_ATTRIBUTES = ("by", "description")
+
+
+class StateMachineMixin(ConcurrentTransitionMixin):
+    """For models with protected FSM fields.
+
+    From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``)
+    and ``refresh_from_db()`` works. Added here: ``full_clean()`` works too. Django's
+    ``clean_fields()`` re-assigns every field, which a protected field refuses; its value is
+    only ever set by transitions, so it is left out of cleaning.
+    """
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        protected = self._get_protected_fsm_fields()
+        super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
 
 
 def catalog_transition(
@@ -66,13 +80,13 @@ def _persisted(fsm_method: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fsm_method)
     def run(instance: models.Model, *args: Any, **kwargs: Any) -> Any:
         ensure_fsm_log_ignores(type(instance))
-        before = {f.attname: instance.__dict__.get(f.attname) for f in instance._meta.concrete_fields}
+        snapshot = _snapshot(instance)
         try:
             with transaction.atomic(using=instance._state.db):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save()
         except BaseException:
-            instance.__dict__.update(before)
+            _restore(instance, snapshot)
             raise
         finally:
             for attribute in LOG_ATTRIBUTES:
@@ -80,6 +94,23 @@ def _persisted(fsm_method: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return run
+
+
+def _snapshot(instance: models.Model) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The loaded field values and cached relations, to put back if the transition fails."""
+    attnames = [f.attname for f in instance._meta.concrete_fields]
+    values = {name: instance.__dict__[name] for name in attnames if name in instance.__dict__}
+    return values, dict(instance._state.fields_cache)
+
+
+def _restore(instance: models.Model, snapshot: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    values, relations = snapshot
+    for field in instance._meta.concrete_fields:
+        if field.attname in values:
+            instance.__dict__[field.attname] = values[field.attname]
+        else:  # was deferred: leave it to be loaded again
+            instance.__dict__.pop(field.attname, None)
+    instance._state.fields_cache = relations
 
 
 def set_transition_actor(instance: models.Model, user: Any) -> None:

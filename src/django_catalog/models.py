@@ -17,10 +17,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField
+from django_fsm import GET_STATE, FSMField
 
 from .basemodels import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
-from .fsm import catalog_transition, set_transition_actor, set_transition_description
+from .fsm import StateMachineMixin, catalog_transition, set_transition_actor, set_transition_description
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
 
 WORK_TYPE_MAX_LENGTH = 100
@@ -96,7 +96,7 @@ def basket_has_lines(basket: Basket) -> bool:
     return basket.items.exists()
 
 
-class Basket(ConcurrentTransitionMixin, UUIDModel, BaseModel):
+class Basket(StateMachineMixin, UUIDModel, BaseModel):
     """A collection of items being ordered."""
 
     # Context via GenericFK (what this basket is for); no context is a null type and ''.
@@ -294,7 +294,7 @@ def _state_before_block(work_item: WorkItem, *args: Any, **kwargs: Any) -> str:
     return work_item._resume_state
 
 
-class WorkItem(ConcurrentTransitionMixin, UUIDModel, BaseModel):
+class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
     """Work spawned from a basket item."""
 
     basket_item = models.ForeignKey(BasketItem, on_delete=models.CASCADE, related_name="work_items")
