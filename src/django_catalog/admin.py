@@ -1,0 +1,518 @@
+"""The catalog in Django's admin: every model, the audit trail, and transitions as buttons.
+
+Transition buttons come from django-fsm-2's ``FSMAdminMixin``; their labels and help texts
+come from the transitions' ``custom=``. A button never calls the model's transition
+directly: it runs the service a program would call (``commit_basket``, ``start_work_item``,
+...), so the admin gets the same row lock, guard, idempotency and audit row, with the
+logged-in user as the actor. A button is shown only to users holding the transition's
+``permission=``, and a forged request from anyone else is refused.
+
+Deleting from the admin soft-deletes (the models' ``delete()``). Soft-deleted rows stay
+reachable through the "deleted" filter and come back with the "Restore" action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django_fsm import TransitionNotAllowed
+from django_fsm.admin import FSMAdminMixin
+
+from . import services
+from .exceptions import CatalogError
+from .models import (
+    Basket,
+    BasketItem,
+    CatalogItem,
+    CatalogStateLog,
+    DispenseLog,
+    WorkItem,
+    normalize_work_types,
+)
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
+
+#: Runs one transition through its service: ``(obj, actor, cleaned form data)``.
+TransitionService = Callable[[Any, Any, Mapping[str, Any]], Any]
+
+
+# --- soft delete ---------------------------------------------------------------------------
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    """Hide soft-deleted rows by default; show them, alone or with the rest, on request."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Deleted only"), ("all", "All, including deleted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(deleted_at__isnull=self.value() != "yes")
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Not deleted",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class SoftDeleteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Lists and edits rows through ``all_objects`` so soft-deleted rows stay reachable."""
+
+    actions = ["restore_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = self.model.all_objects.get_queryset()  # type: ignore[attr-defined]
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        return [*super().get_list_filter(request), DeletedFilter]
+
+    @admin.display(boolean=True, description="deleted")
+    def is_deleted(self, obj: Any) -> bool:
+        return bool(obj.is_deleted)
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["change"])
+    def restore_selected(self, request: HttpRequest, queryset: Any) -> None:
+        restored = queryset.restore()
+        self.message_user(request, f"Restored {restored} of {queryset.count()} selected rows.")
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+class TransitionServiceAdmin(FSMAdminMixin):
+    """Runs transition buttons through :attr:`transition_services`, never the bare method.
+
+    Only transitions listed there get a button; the others (and forged requests for them)
+    are refused. Catalog errors become admin messages, not server errors.
+    """
+
+    fsm_fields: ClassVar[list[str]] = ["status"]  # type: ignore[misc]
+    transition_services: ClassVar[dict[str, TransitionService]] = {}
+
+    def is_fsm_transition_visible(self, transition: Transition) -> bool:
+        return transition.name in self.transition_services and super().is_fsm_transition_visible(
+            transition
+        )
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        name = request.POST.get(self.fsm_post_param)
+        if name and name not in self.transition_services:
+            self.message_user(request, f"{name!r} cannot be run from the admin.", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> list[Any]:  # type: ignore[override]
+        # A user who may not change the object cannot submit its form, so gets no button.
+        # A list, not django-fsm's generator, so the context can be read more than once.
+        if obj is None or not self.has_change_permission(request, obj):
+            return []
+        return list(super()._get_fsm_extra_context(request=request, obj=obj))
+
+    def _apply_fsm_transition(
+        self,
+        *,
+        obj: Any,
+        transition_name: str,
+        request: HttpRequest,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> bool:
+        service = self.transition_services.get(transition_name)
+        try:
+            transition = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
+        except (AttributeError, TypeError, ValueError):
+            service = None
+        if service is None:
+            self.message_user(
+                request, f"{transition_name!r} cannot be run from the admin.", messages.ERROR
+            )
+            return False
+        label = self.get_fsm_label(transition)
+        if not transition.has_perm(obj, request.user):
+            self.message_user(
+                request, f"You do not have permission to {label.lower()} this.", messages.ERROR
+            )
+            return False
+        try:
+            service(obj, request.user, dict(kwargs or {}))
+        except CatalogError as error:
+            self.message_user(request, f"{label} refused: {error}", messages.ERROR)
+            return False
+        except TransitionNotAllowed:
+            obj.refresh_from_db()
+            self.message_user(
+                request, f"{label} is not allowed while it is {obj.status}.", messages.ERROR
+            )
+            return False
+        except (ValueError, ValidationError) as error:
+            self.message_user(request, f"{label} refused: {_error_text(error)}", messages.ERROR)
+            return False
+        self.message_user(request, f"{label}: done.", messages.SUCCESS)
+        return True
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    return str(error)
+
+
+class CommitBasketForm(forms.Form):
+    """Asks which work to spawn before a basket is committed."""
+
+    work_types = forms.CharField(
+        required=False,
+        help_text=(
+            "Comma-separated work types, e.g. collect, report: one work item per line and "
+            "type. Leave empty to commit without spawning work."
+        ),
+    )
+
+    def clean_work_types(self) -> list[str]:
+        names = [name.strip() for name in self.cleaned_data["work_types"].split(",")]
+        try:
+            return normalize_work_types([name for name in names if name])
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class BlockWorkItemForm(forms.Form):
+    """A block needs a reason; it is kept as the audit row's description."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CancelWorkItemForm(forms.Form):
+    """A cancellation may say why; the reason is kept as the audit row's description."""
+
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- inlines -------------------------------------------------------------------------------
+
+
+class ReadOnlyInlineMixin:
+    """Inlines that show related rows; changing them goes through the services."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StateLogInline(ReadOnlyInlineMixin, GenericTabularInline):
+    """The object's audit trail, newest first."""
+
+    model = CatalogStateLog
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    fields = ("timestamp", "transition", "source_state", "state", "by", "description")
+    readonly_fields = fields
+    ordering = ("-timestamp", "-id")
+    show_change_link = False
+    verbose_name = "audit row"
+    verbose_name_plural = "audit trail"
+
+
+class BasketItemInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = BasketItem
+    fields = ("catalog_item", "quantity", "unit_price", "currency", "line_total", "instructions")
+    readonly_fields = fields
+
+
+class WorkItemInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = WorkItem
+    fields = ("work_type", "status", "assigned_to", "priority", "started_at", "completed_at")
+    readonly_fields = fields
+
+
+class DispenseLogInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = DispenseLog
+    fields = ("quantity_dispensed", "lot_number", "expiry_date", "dispensed_by", "dispensed_at")
+    readonly_fields = fields
+
+
+# --- model admins --------------------------------------------------------------------------
+
+TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(SoftDeleteAdmin):
+    list_display = (
+        "name",
+        "code",
+        "category",
+        "unit_price",
+        "currency",
+        "is_available",
+        "available_from",
+        "available_to",
+        "is_deleted",
+    )
+    list_filter = ("category", "is_available", "currency")
+    search_fields = ("name", "code", "description")
+    date_hierarchy = "created_at"
+    readonly_fields = ("id", *TIMESTAMPS)
+
+
+def _commit_basket(basket: Basket, actor: Any, data: Mapping[str, Any]) -> Basket:
+    return services.commit_basket(basket, committed_by=actor, work_types=data.get("work_types"))
+
+
+def _cancel_basket(basket: Basket, actor: Any, data: Mapping[str, Any]) -> Basket:
+    return services.cancel_basket(basket, by=actor)
+
+
+@admin.register(Basket)
+class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):  # type: ignore[misc]
+    transition_services: ClassVar[dict[str, TransitionService]] = {
+        "commit": _commit_basket,
+        "cancel": _cancel_basket,
+    }
+    fsm_forms: ClassVar[dict[str, Any]] = {"commit": CommitBasketForm}  # type: ignore[misc]
+
+    list_display = (
+        "id",
+        "context_display",
+        "status",
+        "line_count",
+        "total",
+        "committed_at",
+        "committed_by",
+        "created_at",
+        "is_deleted",
+    )
+    list_filter = ("status", "committed_by")
+    search_fields = ("id", "idempotency_key", "notes", "context_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("committed_by",)
+    inlines = (BasketItemInline, StateLogInline)
+    readonly_fields = (
+        "id",
+        "context_display",
+        "idempotency_key",
+        "committed_at",
+        "committed_by",
+        *TIMESTAMPS,
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None:  # a new basket may be given a context and a key
+            return tuple(f for f in readonly if f not in {"context_display", "idempotency_key"})
+        return readonly
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        context = ["context_display"] if obj else ["context_content_type", "context_id"]
+        return [
+            "id",
+            "status",
+            *context,
+            "idempotency_key",
+            "notes",
+            "metadata",
+            "committed_at",
+            "committed_by",
+            *TIMESTAMPS,
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        live_lines = Q(items__deleted_at__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _line_count=Count("items", filter=live_lines),
+                _total=Sum(
+                    F("items__quantity") * F("items__unit_price"),
+                    filter=live_lines,
+                    output_field=DecimalField(max_digits=24, decimal_places=4),
+                ),
+            )
+        )
+
+    @admin.display(description="for")
+    def context_display(self, basket: Basket) -> str:
+        return str(basket.context) if basket.context_content_type_id else "-"
+
+    @admin.display(description="lines", ordering="_line_count")
+    def line_count(self, basket: Any) -> int:
+        return int(basket._line_count)
+
+    @admin.display(description="total", ordering="_total")
+    def total(self, basket: Any) -> str:
+        return "-" if basket._total is None else f"{basket._total:.2f}"
+
+
+@admin.register(BasketItem)
+class BasketItemAdmin(SoftDeleteAdmin):
+    list_display = (
+        "catalog_item",
+        "basket",
+        "quantity",
+        "unit_price",
+        "currency",
+        "line_total",
+        "created_at",
+        "is_deleted",
+    )
+    list_filter = ("basket__status", "catalog_item__category")
+    search_fields = (
+        "catalog_item__name",
+        "catalog_item__code",
+        "basket__idempotency_key",
+        "instructions",
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ("basket", "catalog_item")
+    raw_id_fields = ("basket", "catalog_item")
+    readonly_fields = ("id", "line_total", *TIMESTAMPS)
+    inlines = (WorkItemInline, DispenseLogInline)
+
+
+def _work_item_service(name: str) -> TransitionService:
+    """Look the work-item service up by name, so the button and code share one function."""
+
+    def run(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> Any:
+        service = getattr(services, name)
+        if "reason" in data:
+            return service(work_item, data["reason"], by=actor)
+        return service(work_item, by=actor)
+
+    run.__name__ = name
+    return run
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):  # type: ignore[misc]
+    transition_services: ClassVar[dict[str, TransitionService]] = {
+        "start": _work_item_service("start_work_item"),
+        "complete": _work_item_service("complete_work_item"),
+        "block": _work_item_service("block_work_item"),
+        "unblock": _work_item_service("unblock_work_item"),
+        "cancel": _work_item_service("cancel_work_item"),
+    }
+    fsm_forms: ClassVar[dict[str, Any]] = {  # type: ignore[misc]
+        "block": BlockWorkItemForm,
+        "cancel": CancelWorkItemForm,
+    }
+
+    list_display = (
+        "work_type",
+        "basket_item",
+        "status",
+        "assigned_to",
+        "priority",
+        "started_at",
+        "completed_at",
+        "is_deleted",
+    )
+    list_filter = ("status", "work_type", "assigned_to")
+    search_fields = (
+        "work_type",
+        "notes",
+        "basket_item__catalog_item__name",
+        "basket_item__catalog_item__code",
+        "basket_item__basket__idempotency_key",
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ("basket_item__catalog_item", "assigned_to")
+    raw_id_fields = ("basket_item",)
+    readonly_fields = (
+        "id",
+        "spawn_role",
+        "blocked_from",
+        "started_at",
+        "completed_at",
+        *TIMESTAMPS,
+    )
+    inlines = (StateLogInline,)
+
+
+@admin.register(DispenseLog)
+class DispenseLogAdmin(SoftDeleteAdmin):
+    """Dispensing is recorded by the ``dispense`` service (it enforces the rules), not by hand."""
+
+    list_display = (
+        "basket_item",
+        "quantity_dispensed",
+        "lot_number",
+        "expiry_date",
+        "dispensed_by",
+        "dispensed_at",
+        "is_deleted",
+    )
+    list_filter = ("basket_item__catalog_item__category", "dispensed_by", "expiry_date")
+    search_fields = ("lot_number", "basket_item__catalog_item__name", "basket_item__catalog_item__code")
+    date_hierarchy = "dispensed_at"
+    list_select_related = ("basket_item__catalog_item", "dispensed_by")
+    readonly_fields = (
+        "id",
+        "basket_item",
+        "quantity_dispensed",
+        "dispensed_by",
+        "dispensed_at",
+        "lot_number",
+        "expiry_date",
+        *TIMESTAMPS,
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(CatalogStateLog)
+class CatalogStateLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit trail is evidence: it can be read and searched, never edited."""
+
+    list_display = ("timestamp", "content_type", "object_id", "transition", "source_state", "state", "by")
+    list_filter = ("content_type", "transition", "state", "by")
+    search_fields = (
+        "object_id",
+        "transition",
+        "description",
+        f"by__{get_user_model().USERNAME_FIELD}",
+    )
+    date_hierarchy = "timestamp"
+    list_select_related = ("content_type", "by")
+    ordering = ("-timestamp", "-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
