@@ -62,7 +62,7 @@ class DeletedFilter(admin.SimpleListFilter):
             return queryset
         return queryset.filter(deleted_at__isnull=self.value() != "yes")
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: Any) -> Iterator[Any]:
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
@@ -76,13 +76,13 @@ class DeletedFilter(admin.SimpleListFilter):
             }
 
 
-class SoftDeleteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SoftDeleteAdmin(admin.ModelAdmin):
     """Lists and edits rows through ``all_objects`` so soft-deleted rows stay reachable."""
 
     actions = ["restore_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = self.model.all_objects.get_queryset()  # type: ignore[attr-defined]
+        queryset = self.model.all_objects.get_queryset()
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
@@ -109,7 +109,7 @@ class TransitionServiceAdmin(FSMAdminMixin):
     are refused. Catalog errors become admin messages, not server errors.
     """
 
-    fsm_fields: ClassVar[list[str]] = ["status"]  # type: ignore[misc]
+    fsm_fields = ["status"]
     transition_services: ClassVar[dict[str, TransitionService]] = {}
 
     def is_fsm_transition_visible(self, transition: Transition) -> bool:
@@ -244,19 +244,19 @@ class StateLogInline(ReadOnlyInlineMixin, GenericTabularInline):
     verbose_name_plural = "audit trail"
 
 
-class BasketItemInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class BasketItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = BasketItem
     fields = ("catalog_item", "quantity", "unit_price", "currency", "line_total", "instructions")
     readonly_fields = fields
 
 
-class WorkItemInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class WorkItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = WorkItem
     fields = ("work_type", "status", "assigned_to", "priority", "started_at", "completed_at")
     readonly_fields = fields
 
 
-class DispenseLogInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class DispenseLogInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = DispenseLog
     fields = ("quantity_dispensed", "lot_number", "expiry_date", "dispensed_by", "dispensed_at")
     readonly_fields = fields
@@ -295,12 +295,12 @@ def _cancel_basket(basket: Basket, actor: Any, data: Mapping[str, Any]) -> Baske
 
 
 @admin.register(Basket)
-class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):  # type: ignore[misc]
+class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     transition_services: ClassVar[dict[str, TransitionService]] = {
         "commit": _commit_basket,
         "cancel": _cancel_basket,
     }
-    fsm_forms: ClassVar[dict[str, Any]] = {"commit": CommitBasketForm}  # type: ignore[misc]
+    fsm_forms = {"commit": CommitBasketForm}
 
     list_display = (
         "id",
@@ -415,7 +415,7 @@ def _work_item_service(name: str) -> TransitionService:
 
 
 @admin.register(WorkItem)
-class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):  # type: ignore[misc]
+class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     transition_services: ClassVar[dict[str, TransitionService]] = {
         "start": _work_item_service("start_work_item"),
         "complete": _work_item_service("complete_work_item"),
@@ -423,7 +423,7 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):  # type: ignore[mi
         "unblock": _work_item_service("unblock_work_item"),
         "cancel": _work_item_service("cancel_work_item"),
     }
-    fsm_forms: ClassVar[dict[str, Any]] = {  # type: ignore[misc]
+    fsm_forms = {
         "block": BlockWorkItemForm,
         "cancel": CancelWorkItemForm,
     }
@@ -474,7 +474,11 @@ class DispenseLogAdmin(SoftDeleteAdmin):
         "is_deleted",
     )
     list_filter = ("basket_item__catalog_item__category", "dispensed_by", "expiry_date")
-    search_fields = ("lot_number", "basket_item__catalog_item__name", "basket_item__catalog_item__code")
+    search_fields = (
+        "lot_number",
+        "basket_item__catalog_item__name",
+        "basket_item__catalog_item__code",
+    )
     date_hierarchy = "dispensed_at"
     list_select_related = ("basket_item__catalog_item", "dispensed_by")
     readonly_fields = (
@@ -493,10 +497,18 @@ class DispenseLogAdmin(SoftDeleteAdmin):
 
 
 @admin.register(CatalogStateLog)
-class CatalogStateLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CatalogStateLogAdmin(admin.ModelAdmin):
     """The audit trail is evidence: it can be read and searched, never edited."""
 
-    list_display = ("timestamp", "content_type", "object_id", "transition", "source_state", "state", "by")
+    list_display = (
+        "timestamp",
+        "content_type",
+        "object_id",
+        "transition",
+        "source_state",
+        "state",
+        "by",
+    )
     list_filter = ("content_type", "transition", "state", "by")
     search_fields = (
         "object_id",
