@@ -1,0 +1,256 @@
+"""``manage.py demo``: the README's quick start, end to end, on the demo clinic.
+
+Migrates, seeds a small catalog, orders for a visit, commits with work types, works on some
+of it, dispenses the medicine, and prints the basket, the work board and the audit trail.
+Every step is idempotent (natural keys and the basket's idempotency key), so running it
+again changes nothing and prints the same story.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+
+from clinic.models import Organization, Visit
+from django_catalog import (
+    Basket,
+    BasketItem,
+    CatalogItem,
+    CatalogStateLog,
+    DispenseLog,
+    WorkItem,
+    WorkItemStatus,
+    add_item,
+    commit_basket,
+    create_basket,
+)
+
+WORK_TYPES = ["collect", "process", "report"]
+
+# code: (name, category, unit price, metadata)
+CATALOG = {
+    "LAB-001": ("Complete blood count", "laboratory", "25.00", {}),
+    "LAB-002": ("Lipid panel", "laboratory", "40.00", {}),
+    "IMG-001": ("Chest X-ray", "imaging", "120.00", {}),
+    "MED-001": (
+        "Amoxicillin 500 mg capsule",
+        "pharmacy",
+        "0.80",
+        {"lots": [{"lot": "AMX-2291", "expires_in_days": 400}]},
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Run the django-catalog demo: seed, order, commit, work, dispense, and print it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--diagrams",
+            default="diagrams",
+            help="Folder to render the state diagrams into (default: ./diagrams).",
+        )
+
+    def handle(self, *args: Any, diagrams: str, **options: Any) -> None:
+        call_command("migrate", verbosity=0)
+        self.say(f"Database: {connection.settings_dict['NAME']} (migrated)")
+
+        clinic, staff, items = self.seed()
+        visit, _ = Visit.objects.get_or_create(
+            reference="V-1042", defaults={"organization": clinic, "patient": "Ada Lovelace"}
+        )
+        basket = self.order(visit, items, ordered_by=staff["nurse"])
+        self.work(basket, staff)
+        self.dispense(basket, items["MED-001"], pharmacist=staff["pharmacist"])
+        self.draft_for_the_admin(clinic, items)
+
+        self.print_basket(basket)
+        self.print_work_board(basket)
+        self.print_audit_trail(basket)
+        self.render_diagrams(Path(diagrams))
+
+    # --- the story ---------------------------------------------------------------------------
+
+    def seed(self) -> tuple[Organization, dict[str, Any], dict[str, CatalogItem]]:
+        """The clinic, its staff and its catalog: found by natural key, created once."""
+        clinic, _ = Organization.objects.get_or_create(name="Northside Clinic")
+        user_model = get_user_model()
+        staff = {}
+        for role in ("nurse", "lab_tech", "radiographer", "pharmacist"):
+            user, created = user_model.objects.get_or_create(username=f"demo-{role}")
+            if created:
+                user.set_unusable_password()
+                user.save()
+            staff[role] = user
+        items = {}
+        for code, (name, category, price, metadata) in CATALOG.items():
+            item = CatalogItem.objects.for_owner(clinic).filter(code=code).first()
+            if item is None:
+                item = CatalogItem.objects.create(
+                    owner=clinic,
+                    code=code,
+                    name=name,
+                    category=category,
+                    unit_price=Decimal(price),
+                    metadata=metadata,
+                )
+            items[code] = item
+        self.say(f"Catalog of {clinic}: {', '.join(i.name for i in items.values())}")
+        return clinic, staff, items
+
+    def order(self, visit: Visit, items: dict[str, CatalogItem], ordered_by: Any) -> Basket:
+        """Quick start: a basket for the visit, three lines, committed with work types."""
+        basket = create_basket(context=visit, idempotency_key=f"demo-{visit.reference}-orders")
+        if basket.is_draft and not basket.items.exists():
+            add_item(basket, items["LAB-001"], quantity=1, instructions="Fasting required")
+            add_item(basket, items["IMG-001"], quantity=1)
+            add_item(basket, items["MED-001"], quantity=21, instructions="1 capsule 3x daily")
+        return commit_basket(basket, committed_by=ordered_by, work_types=WORK_TYPES)
+
+    def work(self, basket: Basket, staff: dict[str, Any]) -> None:
+        """Some work is done, some is under way, one item waits for a radiologist."""
+        lines = {
+            line.catalog_item.code: line for line in basket.items.select_related("catalog_item")
+        }
+        blood, xray = lines["LAB-001"], lines["IMG-001"]
+        self.advance(self.work_item(blood, "collect"), staff["lab_tech"], complete=True)
+        self.advance(self.work_item(blood, "process"), staff["lab_tech"], complete=False)
+        self.advance(self.work_item(xray, "collect"), staff["radiographer"], complete=True)
+        report = self.work_item(xray, "report")
+        if report.status == WorkItemStatus.PENDING:
+            report.block("Waiting for a radiologist to read the film", by=staff["radiographer"])
+
+    def work_item(self, line: BasketItem, work_type: str) -> WorkItem:
+        return WorkItem.objects.get(basket_item=line, spawn_role=work_type)
+
+    def advance(self, work_item: WorkItem, worker: Any, *, complete: bool) -> None:
+        if work_item.status == WorkItemStatus.PENDING:
+            work_item.start(worker)
+        if complete and work_item.status == WorkItemStatus.IN_PROGRESS:
+            work_item.complete(by=worker)
+
+    def dispense(self, basket: Basket, medicine: CatalogItem, pharmacist: Any) -> None:
+        """Hand out the ordered capsules once, from the medicine's first lot."""
+        line = basket.items.get(catalog_item=medicine)
+        if line.dispense_logs.exists():
+            return
+        lot = medicine.metadata["lots"][0]
+        expiry = timezone.localdate() + datetime.timedelta(days=lot["expires_in_days"])
+        DispenseLog.objects.create(
+            basket_item=line,
+            quantity_dispensed=line.quantity,
+            dispensed_by=pharmacist,
+            lot_number=lot["lot"],
+            expiry_date=expiry,
+        )
+
+    def draft_for_the_admin(self, clinic: Organization, items: dict[str, CatalogItem]) -> None:
+        """A second visit's basket left in draft, to commit by hand in ``make serve``."""
+        visit, _ = Visit.objects.get_or_create(
+            reference="V-1043", defaults={"organization": clinic, "patient": "Charles Babbage"}
+        )
+        draft = create_basket(context=visit, idempotency_key=f"demo-{visit.reference}-orders")
+        if draft.is_draft and not draft.items.exists():
+            add_item(draft, items["LAB-002"], quantity=1)
+
+    # --- what a user wants to see --------------------------------------------------------------
+
+    def print_basket(self, basket: Basket) -> None:
+        lines = basket.items.select_related("catalog_item").order_by("created_at")
+        rows = [
+            (
+                line.catalog_item.code,
+                line.catalog_item.name,
+                _number(line.quantity),
+                f"{line.unit_price:.2f}",
+                f"{line.line_total:.2f}",
+                _number(sum((d.quantity_dispensed for d in line.dispense_logs.all()), Decimal(0))),
+            )
+            for line in lines
+        ]
+        total = sum((line.line_total or Decimal(0) for line in lines), Decimal(0))
+        currency = lines[0].currency if lines else ""
+        self.heading(f"Basket for {basket.context} - {basket.status}")
+        self.say(
+            f"key {basket.idempotency_key}, committed by {basket.committed_by} "
+            f"at {basket.committed_at:%Y-%m-%d %H:%M}"
+        )
+        self.table(["code", "item", "qty", "unit", "line total", "dispensed"], rows)
+        self.say(f"Total: {total:.2f} {currency} for {len(rows)} lines")
+
+    def print_work_board(self, basket: Basket) -> None:
+        self.heading("Work board")
+        work = WorkItem.objects.for_basket(basket).select_related(
+            "basket_item__catalog_item", "assigned_to"
+        )
+        for status in WorkItemStatus:
+            in_status = [w for w in work if w.status == status]
+            self.say(f"{status.label} ({len(in_status)})")
+            for item in sorted(
+                in_status, key=lambda w: (w.basket_item.catalog_item.code, w.work_type)
+            ):
+                who = f" - {item.assigned_to}" if item.assigned_to else ""
+                self.say(f"    {item.work_type:<8} {item.basket_item.catalog_item.name}{who}")
+
+    def print_audit_trail(self, basket: Basket) -> None:
+        self.heading("Audit trail")
+        work = WorkItem.objects.for_basket(basket).select_related("basket_item__catalog_item")
+        names = {(Basket, str(basket.pk)): "basket"}
+        names.update(
+            {(WorkItem, str(w.pk)): f"{w.work_type}: {w.basket_item.catalog_item}" for w in work}
+        )
+        rows = []
+        for model in (Basket, WorkItem):
+            content_type = ContentType.objects.get_for_model(model)
+            ids = [pk for (m, pk) in names if m is model]
+            logs = CatalogStateLog.objects.filter(content_type=content_type, object_id__in=ids)
+            rows += [(log, names[(model, log.object_id)]) for log in logs.select_related("by")]
+        rows.sort(key=lambda pair: (pair[0].timestamp, pair[0].pk))
+        self.table(
+            ["when", "object", "transition", "from -> to", "by", "why"],
+            [
+                (
+                    f"{log.timestamp:%Y-%m-%d %H:%M:%S}",
+                    name,
+                    log.transition,
+                    f"{log.source_state} -> {log.state}",
+                    str(log.by or "-"),
+                    log.description,
+                )
+                for log, name in rows
+            ],
+        )
+
+    def render_diagrams(self, folder: Path) -> None:
+        self.heading("State diagrams")
+        self.say(f"(not rendered yet: {folder})")
+
+    # --- output helpers --------------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text)
+
+    def heading(self, text: str) -> None:
+        self.say()
+        self.say(self.style.MIGRATE_HEADING(text))
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        rows = [tuple(map(str, row)) for row in rows]
+        widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+        for row in [tuple(headers), tuple("-" * width for width in widths), *rows]:
+            self.say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _number(value: Decimal) -> str:
+    """1.00 -> "1", 2.50 -> "2.5": quantities read as people write them."""
+    return f"{value.normalize():f}"

@@ -1,0 +1,64 @@
+"""The demo project runs end to end, and running it again adds nothing."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = [
+    "clinic_organization",
+    "clinic_visit",
+    "django_catalog_catalogitem",
+    "django_catalog_basket",
+    "django_catalog_basketitem",
+    "django_catalog_workitem",
+    "django_catalog_dispenselog",
+    "django_catalog_catalogstatelog",
+]
+
+
+def run_demo(database: Path, diagrams: Path) -> str:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "demo_project.settings",
+        "CATALOG_DEMO_DB": str(database),
+    }
+    result = subprocess.run(
+        [sys.executable, "example/manage.py", "demo", "--diagrams", str(diagrams)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def row_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as db:
+        return {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES
+        }
+
+
+def test_demo_runs_twice_without_duplicates(tmp_path):
+    database = tmp_path / "demo.sqlite3"
+
+    first = run_demo(database, tmp_path / "diagrams")
+    after_first = row_counts(database)
+    second = run_demo(database, tmp_path / "diagrams")
+    after_second = row_counts(database)
+
+    assert after_second == after_first
+    assert after_first["django_catalog_basket"] == 2  # the visit's order and a draft
+    assert after_first["django_catalog_dispenselog"] == 1
+    assert all(after_first.values()), after_first
+    for heading in ("Basket for Visit V-1042", "Work board", "Audit trail", "State diagrams"):
+        assert heading in first
+    assert second.split("Basket for")[1] == first.split("Basket for")[1]
