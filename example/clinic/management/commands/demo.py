@@ -246,9 +246,13 @@ class Command(BaseCommand):
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
         rows = [tuple(map(str, row)) for row in rows]
-        widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+        widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
         for row in [tuple(headers), tuple("-" * width for width in widths), *rows]:
-            self.say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            self.say(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
 
 
 def _number(value: Decimal) -> str:
