@@ -112,6 +112,10 @@ class TransitionServiceAdmin(FSMAdminMixin):
     fsm_fields = ["status"]
     transition_services: ClassVar[dict[str, TransitionService]] = {}
 
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return f"Change {fsm_field_name}"
+
     def is_fsm_transition_visible(self, transition: Transition) -> bool:
         return transition.name in self.transition_services and super().is_fsm_transition_visible(
             transition
