@@ -13,7 +13,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(BIN)/.django-catalog-installed
 
-.PHONY: help install test test-sqlite test-postgres
+.PHONY: help install test test-sqlite test-postgres diagrams
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -36,3 +36,8 @@ test-sqlite: install ## Run the suite on SQLite (PostgreSQL-only tests deselecte
 
 test-postgres: install ## Run the suite on PostgreSQL (starts a throwaway server if none is configured)
 	CATALOG_TEST_DATABASE=postgres $(PY) -m pytest
+
+diagrams: install ## Regenerate diagrams/ (DOT, Mermaid; SVG needs Graphviz) and the README's copies
+	CATALOG_TEST_DATABASE=sqlite $(BIN)/django-admin catalog_diagrams --output diagrams \
+		--settings=tests.settings --pythonpath=.
+	$(PY) scripts/readme_diagrams.py
