@@ -40,4 +40,4 @@ test-postgres: install ## Run the suite on PostgreSQL (starts a throwaway server
 diagrams: install ## Regenerate diagrams/ (DOT, Mermaid; SVG needs Graphviz) and the README's copies
 	CATALOG_TEST_DATABASE=sqlite $(BIN)/django-admin catalog_diagrams --output diagrams \
 		--settings=tests.settings --pythonpath=.
-	$(PY) scripts/readme_diagrams.py
+	$(PY) diagrams/readme_sync.py

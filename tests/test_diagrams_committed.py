@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.readme_diagrams import embed
+from diagrams.readme_sync import embed
 
 from django_catalog.diagrams import FORMATS, resolve_targets, stale_diagrams
 
