@@ -23,7 +23,7 @@ DEMO_DIAGRAMS ?= example/diagrams
 DEMO := CATALOG_DEMO_DB=$(DEMO_DB) $(PY) example/manage.py
 SERVE_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: help install test test-sqlite test-postgres lint demo serve
+.PHONY: help install test test-sqlite test-postgres lint diagrams demo serve
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -53,6 +53,11 @@ lint: install ## ruff (lint and format check) on the code, mypy with django-stub
 	$(BIN)/ruff check src tests example
 	$(BIN)/ruff format --check src tests example
 	$(PY) -m mypy
+
+diagrams: install ## Regenerate diagrams/ (DOT, Mermaid; SVG needs Graphviz) and the README's copies
+	CATALOG_TEST_DATABASE=sqlite $(BIN)/django-admin catalog_diagrams --output diagrams \
+		--settings=tests.settings --pythonpath=.
+	$(PY) diagrams/readme_sync.py
 
 demo: install ## Run the demo: seed a clinic's catalog, order, work, dispense, print it all
 	$(DEMO) demo --diagrams $(DEMO_DIAGRAMS)
