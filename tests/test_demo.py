@@ -62,3 +62,13 @@ def test_demo_runs_twice_without_duplicates(tmp_path):
     for heading in ("Basket for Visit V-1042", "Work board", "Audit trail", "State diagrams"):
         assert heading in first
     assert second.split("Basket for")[1] == first.split("Basket for")[1]
+
+
+def test_demo_renders_the_state_diagrams_into_the_folder_it_names(tmp_path):
+    diagrams = tmp_path / "diagrams"
+
+    output = run_demo(tmp_path / "demo.sqlite3", diagrams)
+
+    assert f"Rendered into {diagrams}" in output
+    for name in ("basket_status.dot", "basket_status.mmd", "workitem_status.mmd"):
+        assert (diagrams / name).read_text().strip(), name

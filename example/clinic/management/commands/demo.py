@@ -34,6 +34,7 @@ from django_catalog import (
     commit_basket,
     create_basket,
 )
+from django_catalog.diagrams import write_diagrams
 
 WORK_TYPES = ["collect", "process", "report"]
 
@@ -232,8 +233,12 @@ class Command(BaseCommand):
         )
 
     def render_diagrams(self, folder: Path) -> None:
+        """The basket's and the work item's state machines, drawn from the code."""
         self.heading("State diagrams")
-        self.say(f"(not rendered yet: {folder})")
+        written = write_diagrams(output_dir=folder, notify=self.say)
+        self.say(f"Rendered into {folder.resolve()}:")
+        for path in written:
+            self.say(f"    {path.name}")
 
     # --- output helpers --------------------------------------------------------------------------
 
