@@ -47,7 +47,13 @@ CATALOG = {
         "Amoxicillin 500 mg capsule",
         "pharmacy",
         "0.80",
-        {"lots": [{"lot": "AMX-2291", "expires_in_days": 400}]},
+        # Stock on hand by lot; the demo dispenses the lot that expires first (FEFO).
+        {
+            "lots": [
+                {"lot": "AMX-2291", "on_hand": 14, "expires_in_days": 45},
+                {"lot": "AMX-2304", "on_hand": 200, "expires_in_days": 400},
+            ]
+        },
     ),
 }
 
@@ -141,19 +147,24 @@ class Command(BaseCommand):
             work_item.complete(by=worker)
 
     def dispense(self, basket: Basket, medicine: CatalogItem, pharmacist: Any) -> None:
-        """Hand out the ordered capsules once, from the medicine's first lot."""
+        """Hand out what is still owed on the medicine's line, first-expiring lot first."""
         line = basket.items.get(catalog_item=medicine)
-        if line.dispense_logs.exists():
-            return
-        lot = medicine.metadata["lots"][0]
-        expiry = timezone.localdate() + datetime.timedelta(days=lot["expires_in_days"])
-        DispenseLog.objects.create(
-            basket_item=line,
-            quantity_dispensed=line.quantity,
-            dispensed_by=pharmacist,
-            lot_number=lot["lot"],
-            expiry_date=expiry,
-        )
+        today = timezone.localdate()
+        for lot in sorted(medicine.metadata["lots"], key=lambda lot: lot["expires_in_days"]):
+            logs = line.dispense_logs.all()
+            owed = line.quantity - sum((log.quantity_dispensed for log in logs), Decimal(0))
+            taken = sum(
+                (log.quantity_dispensed for log in logs if log.lot_number == lot["lot"]), Decimal(0)
+            )
+            quantity = min(owed, Decimal(lot["on_hand"]) - taken)
+            if quantity > 0:
+                DispenseLog.objects.create(
+                    basket_item=line,
+                    quantity_dispensed=quantity,
+                    dispensed_by=pharmacist,
+                    lot_number=lot["lot"],
+                    expiry_date=today + datetime.timedelta(days=lot["expires_in_days"]),
+                )
 
     def draft_for_the_admin(self, clinic: Organization, items: dict[str, CatalogItem]) -> None:
         """A second visit's basket left in draft, to commit by hand in ``make serve``."""
@@ -188,6 +199,14 @@ class Command(BaseCommand):
         )
         self.table(["code", "item", "qty", "unit", "line total", "dispensed"], rows)
         self.say(f"Total: {total:.2f} {currency} for {len(rows)} lines")
+        logs = DispenseLog.objects.filter(basket_item__basket=basket).select_related(
+            "basket_item__catalog_item", "dispensed_by"
+        )
+        for log in logs.order_by("dispensed_at", "id"):
+            self.say(
+                f"Dispensed {_number(log.quantity_dispensed)} x {log.basket_item.catalog_item} "
+                f"from lot {log.lot_number} (expires {log.expiry_date}) by {log.dispensed_by}"
+            )
 
     def print_work_board(self, basket: Basket) -> None:
         self.heading("Work board")
