@@ -10,9 +10,9 @@ The basket and work-item signals come from the model transitions themselves
 (:func:`django_catalog.fsm.catalog_transition`), so calling ``basket.commit()`` or
 ``work_item.block(...)`` directly sends them just as the services do.
 
-A receiver that raises does not undo the work (it is already committed), does not reach the
-caller and does not stop the other receivers: the error is logged on the
-``django_catalog.signals`` logger.
+Signals are sent with ``send_robust``: a receiver that raises does not undo the work (it is
+already committed), does not reach the caller and does not stop the other receivers; Django
+logs the error on the ``django.dispatch`` logger.
 
 Signals and their keyword arguments (``sender`` is always the model class):
 
@@ -36,7 +36,6 @@ Signals and their keyword arguments (``sender`` is always the model class):
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -45,8 +44,6 @@ from django.dispatch import Signal
 if TYPE_CHECKING:
     from .fsm import CompletedTransition
     from .models import DispenseLog
-
-logger = logging.getLogger(__name__)
 
 #: A basket was committed. Arguments: ``basket``, ``work_items``.
 basket_committed = Signal()
@@ -59,10 +56,8 @@ item_dispensed = Signal()
 
 
 def _send(signal: Signal, sender: type[Any], **arguments: Any) -> None:
-    """Send to every receiver; log, do not raise, what a receiver raises."""
-    for receiver, response in signal.send_robust(sender=sender, **arguments):
-        if isinstance(response, Exception):
-            logger.error("django-catalog signal receiver %r failed", receiver, exc_info=response)
+    """Send to every receiver; what one raises is logged by Django, not raised here."""
+    signal.send_robust(sender=sender, **arguments)
 
 
 def announce_basket_committed(change: CompletedTransition) -> None:
