@@ -65,6 +65,8 @@ def test_quantity_dispensed_and_remaining_follow_the_logs(line):
     dispense(line, "1.5")
     dispense(line, 2)
     assert (line.quantity_dispensed, line.quantity_remaining) == (Decimal("3.5"), Decimal("1.5"))
+    # Two decimal places, as the fields have, on every database.
+    assert (str(line.quantity_dispensed), str(line.quantity_remaining)) == ("3.50", "1.50")
 
 
 def test_a_soft_deleted_log_no_longer_counts(line):

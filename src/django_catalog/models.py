@@ -293,7 +293,9 @@ class BasketItem(UUIDModel, BaseModel):
             .filter(basket_item_id=self.pk)
             .aggregate(total=Sum("quantity_dispensed"))["total"]
         )
-        return Decimal(0) if total is None else total
+        # Same scale as the field on every backend (SQLite's SUM drops trailing zeros).
+        places = DispenseLog._meta.get_field("quantity_dispensed").decimal_places
+        return Decimal(total or 0).quantize(Decimal(1).scaleb(-places))
 
     @property
     def quantity_remaining(self) -> Decimal:
