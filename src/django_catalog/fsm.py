@@ -8,13 +8,17 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 * accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one :class:`~django_catalog.models.CatalogStateLog` row, written by
-  :func:`record_transition` from django-fsm's ``post_transition`` signal.
+  :func:`record_transition` from django-fsm's ``post_transition`` signal;
+* optionally runs an ``on_commit`` hook with the :class:`CompletedTransition` once the
+  surrounding transaction commits (never if it rolls back): this is how the domain
+  signals of :mod:`django_catalog.signals` reach the host project.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import wraps
+from dataclasses import dataclass
+from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
@@ -47,6 +51,20 @@ class StateMachineMixin(ConcurrentTransitionMixin):
         super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class CompletedTransition:
+    """A transition that was persisted, as handed to its ``on_commit`` hook."""
+
+    instance: Any
+    name: str
+    source: Any
+    target: Any
+    #: The actor recorded on the audit row.
+    by: Any
+    #: What the transition method returned.
+    result: Any
+
+
 def catalog_transition(
     *,
     field: Any,
@@ -55,11 +73,14 @@ def catalog_transition(
     conditions: Sequence[Callable[[Any], bool]] = (),
     permission: str | Callable[..., bool] | None = None,
     custom: dict[str, Any] | None = None,
+    on_commit: Callable[[CompletedTransition], None] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare an audited transition that persists itself atomically.
 
     Takes django-fsm-2's ``transition`` arguments (``on_error`` is deliberately not
     offered: a failed transition rolls back instead of moving to an error state).
+    ``on_commit`` is called with the :class:`CompletedTransition` after the outermost
+    transaction commits; it is discarded if the transition or that transaction rolls back.
     """
 
     def decorate(method: _F) -> _F:
@@ -71,20 +92,38 @@ def catalog_transition(
             permission=permission,
             custom=custom or {},
         )(method)
-        return fsm_log_by(fsm_log_description(_persisted(fsm_method)))  # type: ignore[no-any-return]
+        persisted = _persisted(fsm_method, on_commit)
+        return fsm_log_by(fsm_log_description(persisted))  # type: ignore[no-any-return]
 
     return decorate
 
 
-def _persisted(fsm_method: Callable[..., Any]) -> Callable[..., Any]:
+def _persisted(
+    fsm_method: Callable[..., Any],
+    on_commit: Callable[[CompletedTransition], None] | None,
+) -> Callable[..., Any]:
+    state_field = fsm_method._django_fsm.field  # type: ignore[attr-defined]
+
     @wraps(fsm_method)
     def run(instance: models.Model, *args: Any, **kwargs: Any) -> Any:
         ensure_fsm_log_ignores(type(instance))
+        source_state = state_field.value_from_object(instance)
         snapshot = _snapshot(instance)
         try:
             with transaction.atomic(using=instance._state.db):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save()
+                if on_commit is not None:
+                    # Registered inside the savepoint: a rollback anywhere discards it.
+                    change = CompletedTransition(
+                        instance=instance,
+                        name=fsm_method.__name__,
+                        source=source_state,
+                        target=state_field.value_from_object(instance),
+                        by=_log_value(instance, "by"),
+                        result=result,
+                    )
+                    transaction.on_commit(partial(on_commit, change), using=instance._state.db)
         except BaseException:
             _restore(instance, snapshot)
             raise

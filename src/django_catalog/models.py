@@ -15,15 +15,17 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django_fsm import GET_STATE, FSMField
 
+from . import signals
 from .basemodels import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .fsm import StateMachineMixin, catalog_transition, set_transition_actor, set_transition_description
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
 
 WORK_TYPE_MAX_LENGTH = 100
+BLOCK_NEEDS_REASON = "A work item can only be blocked with a reason"
 
 
 class CatalogItem(UUIDModel, BaseModel):
@@ -160,11 +162,27 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     def __str__(self) -> str:
         return f"Basket {self.pk} ({self.status})"
 
+    def work_progress(self) -> dict[str, int]:
+        """How many of the basket's work items are in each work status (zeros included).
+
+        One query: a grouped count over the basket's work items.
+        """
+        rows = (
+            WorkItem.objects.using(self._state.db)
+            .for_basket(self)
+            .order_by()
+            .values_list("status")
+            .annotate(count=Count("pk"))
+        )
+        counts = dict(rows)
+        return {status: counts.get(status, 0) for status in WorkItemStatus.values}
+
     @catalog_transition(
         field=status,
         source=BasketStatus.DRAFT,
         target=BasketStatus.COMMITTED,
         conditions=[basket_has_lines],
+        on_commit=signals.announce_basket_committed,
     )
     def commit(
         self,
@@ -183,7 +201,12 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         self.committed_by = by
         return self._spawn_work_items(roles)
 
-    @catalog_transition(field=status, source=BasketStatus.DRAFT, target=BasketStatus.CANCELLED)
+    @catalog_transition(
+        field=status,
+        source=BasketStatus.DRAFT,
+        target=BasketStatus.CANCELLED,
+        on_commit=signals.announce_basket_cancelled,
+    )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         """Abandon a draft basket; nothing it holds will be worked on."""
 
@@ -261,6 +284,23 @@ class BasketItem(UUIDModel, BaseModel):
         if self.unit_price is None:
             return None
         return Decimal(self.quantity) * self.unit_price
+
+    @property
+    def quantity_dispensed(self) -> Decimal:
+        """Total handed out so far: the sum of the line's dispense logs (soft-deleted ones not)."""
+        total = (
+            DispenseLog.objects.using(self._state.db)
+            .filter(basket_item_id=self.pk)
+            .aggregate(total=Sum("quantity_dispensed"))["total"]
+        )
+        # Same scale as the field on every backend (SQLite's SUM drops trailing zeros).
+        places = DispenseLog._meta.get_field("quantity_dispensed").decimal_places
+        return Decimal(total or 0).quantize(Decimal(1).scaleb(-places))
+
+    @property
+    def quantity_remaining(self) -> Decimal:
+        """What may still be dispensed: the line's quantity minus what was dispensed."""
+        return Decimal(self.quantity) - self.quantity_dispensed
 
     def __str__(self) -> str:
         return f"{self.quantity}x {self.catalog_item.name}"
@@ -344,7 +384,10 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         return f"{self.work_type} for {self.basket_item}"
 
     @catalog_transition(
-        field=status, source=WorkItemStatus.PENDING, target=WorkItemStatus.IN_PROGRESS
+        field=status,
+        source=WorkItemStatus.PENDING,
+        target=WorkItemStatus.IN_PROGRESS,
+        on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
         """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, is the actor."""
@@ -355,7 +398,10 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
                 set_transition_actor(self, user)
 
     @catalog_transition(
-        field=status, source=WorkItemStatus.IN_PROGRESS, target=WorkItemStatus.COMPLETED
+        field=status,
+        source=WorkItemStatus.IN_PROGRESS,
+        target=WorkItemStatus.COMPLETED,
+        on_commit=signals.announce_work_item_status_changed,
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
         """The work is done; completed is final."""
@@ -365,12 +411,13 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         field=status,
         source=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS],
         target=WorkItemStatus.BLOCKED,
+        on_commit=signals.announce_work_item_status_changed,
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Put the work on hold; ``reason`` is required and becomes the audit row's description."""
         reason = (reason or description or "").strip()
         if not reason:
-            raise ValueError("block() needs a reason")
+            raise ValueError(BLOCK_NEEDS_REASON)
         set_transition_description(self, reason)
         self.blocked_from = self.status
 
@@ -380,6 +427,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=GET_STATE(
             _state_before_block, states=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS]
         ),
+        on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
         """Resume the work in the state it was blocked from."""
@@ -390,6 +438,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         field=status,
         source=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS, WorkItemStatus.BLOCKED],
         target=WorkItemStatus.CANCELLED,
+        on_commit=signals.announce_work_item_status_changed,
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Abandon the work; cancelled is final. ``reason`` becomes the audit row's description."""
