@@ -16,6 +16,8 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial, wraps
@@ -25,7 +27,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django_fsm import ConcurrentTransitionMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.helpers import FSMLogDescriptor
 
@@ -36,6 +38,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 LOG_ATTRIBUTES = ("by", "description")
 
+_protection_lock = threading.Lock()
+_refreshes_in_flight: Counter[Any] = Counter()
+
 
 class StateMachineMixin(ConcurrentTransitionMixin):
     """For models with protected FSM fields.
@@ -43,12 +48,48 @@ class StateMachineMixin(ConcurrentTransitionMixin):
     From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``)
     and ``refresh_from_db()`` works. Added here: ``full_clean()`` works too. Django's
     ``clean_fields()`` re-assigns every field, which a protected field refuses; its value is
-    only ever set by transitions, so it is left out of cleaning.
+    only ever set by transitions, so it is left out of cleaning. And ``refresh_from_db()`` is
+    safe when several threads refresh at once (see there).
     """
 
     def clean_fields(self, exclude: Any = None) -> None:
-        protected = self._get_protected_fsm_fields()
+        protected = {f.attname for f in self._declared_protected_fields()}
         super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
+
+    def _declared_protected_fields(self) -> list[Any]:
+        """The protected state fields, also while a refresh has lifted their protection."""
+        with _protection_lock:
+            return [
+                f
+                for f in self._meta.concrete_fields
+                if isinstance(f, FSMFieldMixin) and (f.protected or _refreshes_in_flight[f])
+            ]
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reload the row, protected state included, even while other threads do the same.
+
+        To reload a protected state field, django-fsm-2 switches the protection off on the
+        field object, which all instances in all threads share, and back on when its reload
+        ends. With two threads refreshing at once, the first to finish switches it back on
+        while the other is still writing the state, and that refresh fails ("Direct status
+        modification is not allowed"). Here the protection stays off while any refresh is in
+        flight (a count kept under a lock).
+        """
+        lifted = self._declared_protected_fields()
+        with _protection_lock:
+            for field in lifted:
+                _refreshes_in_flight[field] += 1
+                field.protected = False
+        try:
+            # Skip FSMModelMixin's own switching; ours replaces it.
+            super(FSMModelMixin, self).refresh_from_db(*args, **kwargs)
+        finally:
+            with _protection_lock:
+                for field in lifted:
+                    _refreshes_in_flight[field] -= 1
+                    if not _refreshes_in_flight[field]:
+                        field.protected = True
+        self._update_initial_state()
 
 
 @dataclass(frozen=True)
