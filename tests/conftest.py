@@ -100,3 +100,17 @@ def make_committed_line(visit, make_catalog_item):
         return line
 
     return make
+
+
+@pytest.fixture
+def catalog_rows():
+    """Snapshot every row of every catalog table (deleted ones too), to prove nothing changed."""
+    from django.apps import apps
+
+    def snapshot():
+        return {
+            model._meta.label: list(model._base_manager.order_by("pk").values())
+            for model in apps.get_app_config("django_catalog").get_models()
+        }
+
+    return snapshot

@@ -14,18 +14,31 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django_fsm import GET_STATE, FSMField
 
 from . import signals
 from .basemodels import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
+from .constraints import check_constraint
 from .fsm import StateMachineMixin, catalog_transition, set_transition_actor, set_transition_description
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
+from .validation import validate_currency_code, validate_positive
 
 WORK_TYPE_MAX_LENGTH = 100
 BLOCK_NEEDS_REASON = "A work item can only be blocked with a reason"
+
+#: Prices are never negative (a null price means "no price").
+NON_NEGATIVE = MinValueValidator(Decimal("0"))
+
+
+def price_not_negative(name: str) -> models.CheckConstraint:
+    return check_constraint(
+        condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name=name
+    )
 
 
 class CatalogItem(UUIDModel, BaseModel):
@@ -43,8 +56,10 @@ class CatalogItem(UUIDModel, BaseModel):
     category = models.CharField(max_length=100, blank=True, default="")
 
     # Pricing (optional, depends on use case)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[NON_NEGATIVE]
+    )
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
 
     # Availability
     is_available = models.BooleanField(default=True)
@@ -69,10 +84,28 @@ class CatalogItem(UUIDModel, BaseModel):
             models.Index(fields=["category"]),
             models.Index(fields=["is_available"]),
         ]
+        constraints = [
+            price_not_negative("catalogitem_unit_price_not_negative"),
+            check_constraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_to__isnull=True)
+                | Q(available_from__lt=F("available_to")),
+                name="catalogitem_available_from_before_available_to",
+            ),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.owner_id = str(self.owner_id)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """An availability window, when both ends are set, must end after it starts."""
+        super().clean()
+        if self.available_from and self.available_to and self.available_from >= self.available_to:
+            raise ValidationError(
+                {"available_to": "available_to must be later than available_from."},
+                code="invalid_window",
+            )
 
     def __str__(self) -> str:
         return self.name
@@ -137,6 +170,8 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.context_id = "" if self.context_id is None else str(self.context_id)
+        # An empty key is no key: keyless baskets must never collide on the unique column.
+        self.idempotency_key = self.idempotency_key or None
         super().save(*args, **kwargs)
 
     @property
@@ -265,11 +300,15 @@ class BasketItem(UUIDModel, BaseModel):
         CatalogItem, on_delete=models.PROTECT, related_name="basket_items"
     )
 
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1)
+    quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=1, validators=[validate_positive]
+    )
 
     # Price at time of adding (snapshot)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[NON_NEGATIVE]
+    )
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
 
     instructions = models.TextField(blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
@@ -278,6 +317,10 @@ class BasketItem(UUIDModel, BaseModel):
         app_label = "django_catalog"
         verbose_name = "basket item"
         verbose_name_plural = "basket items"
+        constraints = [
+            check_constraint(condition=Q(quantity__gt=0), name="basketitem_quantity_positive"),
+            price_not_negative("basketitem_unit_price_not_negative"),
+        ]
 
     @property
     def line_total(self) -> Decimal | None:
@@ -455,7 +498,9 @@ class DispenseLog(UUIDModel, BaseModel):
         BasketItem, on_delete=models.CASCADE, related_name="dispense_logs"
     )
 
-    quantity_dispensed = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity_dispensed = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[validate_positive]
+    )
 
     dispensed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -478,6 +523,12 @@ class DispenseLog(UUIDModel, BaseModel):
         verbose_name = "dispense log"
         verbose_name_plural = "dispense logs"
         ordering = ["-dispensed_at"]
+        constraints = [
+            check_constraint(
+                condition=Q(quantity_dispensed__gt=0),
+                name="dispenselog_quantity_dispensed_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Dispensed {self.quantity_dispensed} of {self.basket_item.catalog_item.name}"
