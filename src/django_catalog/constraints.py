@@ -14,5 +14,6 @@ def check_constraint(*, condition: Q, name: str) -> models.CheckConstraint:
     knows only ``check=``. The models and the migration both build their constraints here,
     so the migration loads on either and ``makemigrations --check`` finds nothing to do.
     """
-    keyword = "condition" if django.VERSION >= (5, 1) else "check"
-    return models.CheckConstraint(name=name, **{keyword: condition})
+    if django.VERSION >= (5, 1):
+        return models.CheckConstraint(condition=condition, name=name)
+    return models.CheckConstraint(check=condition, name=name)  # type: ignore[call-arg]
