@@ -20,6 +20,7 @@ from django_catalog.exceptions import (
     BasketCancelledError,
     BasketStateError,
     IdempotencyKeyConflictError,
+    WorkItemStateError,
 )
 from django_catalog.models import (
     Basket,
@@ -29,7 +30,13 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
-from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket
+from django_catalog.services import (
+    add_item,
+    cancel_basket,
+    commit_basket,
+    create_basket,
+    start_work_item,
+)
 from tests.concurrency import Outcome, run_concurrently
 from tests.models import Visit
 
@@ -283,6 +290,24 @@ def test_start_through_stale_copies_succeeds_once_and_losers_get_concurrent_tran
     for outcome in losers:
         assert copies[outcome.index].status == WorkItemStatus.PENDING
         assert copies[outcome.index].assigned_to is None
+
+
+def test_start_service_on_stale_copies_starts_once_and_losers_see_the_winners_state(
+    pending_work_item, django_user_model
+):
+    workers = [django_user_model.objects.create(username=f"nurse{i}") for i in range(WORKERS)]
+    copies = [WorkItem.objects.get(pk=pending_work_item.pk) for _ in range(WORKERS)]
+
+    outcomes = run_concurrently(lambda i: start_work_item(copies[i], by=workers[i]), workers=8)
+
+    [winner] = [o for o in outcomes if o.ok]
+    for error in errors(outcomes):
+        assert isinstance(error, WorkItemStateError)
+        assert (error.work_item_id, error.status) == (pending_work_item.pk, "in_progress")
+    stored = WorkItem.objects.get(pk=pending_work_item.pk)
+    assert stored.assigned_to == workers[winner.index]
+    [log] = audit_rows(stored)
+    assert (log.transition, log.by) == ("start", workers[winner.index])
 
 
 def test_stale_copy_never_overwrites_a_newer_state(pending_work_item):
