@@ -76,3 +76,41 @@ def draft_with_lines(visit, make_catalog_item):
     add_item(basket, make_catalog_item(name="Blood Test"), quantity=1)
     add_item(basket, make_catalog_item(name="X-Ray", unit_price=Decimal("120.00")), quantity=2)
     return basket
+
+
+@pytest.fixture
+def work_item(basket_item):
+    """A pending work item (on a line of a draft basket; the work lifecycle does not look)."""
+    from django_catalog.models import WorkItem
+
+    return WorkItem.objects.create(
+        basket_item=basket_item, work_type="collect", spawn_role="collect"
+    )
+
+
+@pytest.fixture
+def make_committed_line(visit, make_catalog_item):
+    """Make a line of ``quantity`` in a basket for the visit, commit the basket, return the line."""
+    from django_catalog.services import add_item, commit_basket, create_basket
+
+    def make(quantity="5"):
+        basket = create_basket(context=visit)
+        line = add_item(basket, make_catalog_item(name="Amoxicillin 500 mg"), quantity=quantity)
+        commit_basket(basket, spawn_work=False)
+        return line
+
+    return make
+
+
+@pytest.fixture
+def catalog_rows():
+    """Snapshot every row of every catalog table (deleted ones too), to prove nothing changed."""
+    from django.apps import apps
+
+    def snapshot():
+        return {
+            model._meta.label: list(model._base_manager.order_by("pk").values())
+            for model in apps.get_app_config("django_catalog").get_models()
+        }
+
+    return snapshot

@@ -25,7 +25,18 @@ _EXPORTS = {
         "DispenseLog",
         "CatalogStateLog",
     ),
-    "services": ("create_basket", "add_item", "commit_basket", "cancel_basket"),
+    "services": (
+        "create_basket",
+        "add_item",
+        "commit_basket",
+        "cancel_basket",
+        "start_work_item",
+        "complete_work_item",
+        "block_work_item",
+        "unblock_work_item",
+        "cancel_work_item",
+        "dispense",
+    ),
     "exceptions": (
         "CatalogError",
         "BasketError",
@@ -37,6 +48,10 @@ _EXPORTS = {
         "ItemNotAvailableError",
         "WorkItemError",
         "WorkItemStateError",
+        "DispenseError",
+        "BasketNotCommittedError",
+        "OverDispenseError",
+        "ExpiredLotError",
     ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

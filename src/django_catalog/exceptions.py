@@ -7,6 +7,8 @@ Field-level validation problems stay Django's ``ValidationError``.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 
@@ -98,3 +100,52 @@ class WorkItemStateError(WorkItemError):
         self.status = status
         self.action = action
         super().__init__(f"Cannot {action} work item {work_item_id}: it is {status}")
+
+
+class DispenseError(CatalogError):
+    """A dispense was refused; nothing was recorded."""
+
+    def __init__(self, basket_item_id: Any, message: str):
+        self.basket_item_id = basket_item_id
+        super().__init__(message)
+
+
+class BasketNotCommittedError(DispenseError):
+    """Only lines of a committed basket can be dispensed: a draft may still change, a
+    cancelled basket will not be worked on."""
+
+    def __init__(self, basket_item_id: Any, basket_id: Any, status: str):
+        self.basket_id = basket_id
+        self.status = status
+        super().__init__(
+            basket_item_id,
+            f"Cannot dispense line {basket_item_id}: basket {basket_id} is {status}, not committed",
+        )
+
+
+class OverDispenseError(DispenseError):
+    """The dispense would hand out more than the line ordered.
+
+    ``requested`` is the refused quantity, ``remaining`` what can still be dispensed.
+    """
+
+    def __init__(self, basket_item_id: Any, requested: Decimal, remaining: Decimal):
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            basket_item_id,
+            f"Cannot dispense {requested} of line {basket_item_id}: only {remaining} remaining",
+        )
+
+
+class ExpiredLotError(DispenseError):
+    """The lot's expiry date is before today (the current date in the active time zone)."""
+
+    def __init__(self, basket_item_id: Any, lot_number: str, expiry_date: date):
+        self.lot_number = lot_number
+        self.expiry_date = expiry_date
+        lot = f"lot {lot_number!r}" if lot_number else "the lot"
+        super().__init__(
+            basket_item_id,
+            f"Cannot dispense line {basket_item_id}: {lot} expired on {expiry_date.isoformat()}",
+        )

@@ -8,20 +8,26 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 * accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one :class:`~django_catalog.models.CatalogStateLog` row, written by
-  :func:`record_transition` from django-fsm's ``post_transition`` signal.
+  :func:`record_transition` from django-fsm's ``post_transition`` signal;
+* optionally runs an ``on_commit`` hook with the :class:`CompletedTransition` once the
+  surrounding transaction commits (never if it rolls back): this is how the domain
+  signals of :mod:`django_catalog.signals` reach the host project.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import wraps
+from dataclasses import dataclass
+from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django_fsm import ConcurrentTransitionMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.helpers import FSMLogDescriptor
 
@@ -32,6 +38,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 LOG_ATTRIBUTES = ("by", "description")
 
+_protection_lock = threading.Lock()
+_refreshes_in_flight: Counter[Any] = Counter()
+
 
 class StateMachineMixin(ConcurrentTransitionMixin):
     """For models with protected FSM fields.
@@ -39,12 +48,62 @@ class StateMachineMixin(ConcurrentTransitionMixin):
     From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``)
     and ``refresh_from_db()`` works. Added here: ``full_clean()`` works too. Django's
     ``clean_fields()`` re-assigns every field, which a protected field refuses; its value is
-    only ever set by transitions, so it is left out of cleaning.
+    only ever set by transitions, so it is left out of cleaning. And ``refresh_from_db()`` is
+    safe when several threads refresh at once (see there).
     """
 
     def clean_fields(self, exclude: Any = None) -> None:
-        protected = self._get_protected_fsm_fields()
+        protected = {f.attname for f in self._declared_protected_fields()}
         super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
+
+    def _declared_protected_fields(self) -> list[Any]:
+        """The protected state fields, also while a refresh has lifted their protection."""
+        with _protection_lock:
+            return [
+                f
+                for f in self._meta.concrete_fields
+                if isinstance(f, FSMFieldMixin) and (f.protected or _refreshes_in_flight[f])
+            ]
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reload the row, protected state included, even while other threads do the same.
+
+        To reload a protected state field, django-fsm-2 switches the protection off on the
+        field object, which all instances in all threads share, and back on when its reload
+        ends. With two threads refreshing at once, the first to finish switches it back on
+        while the other is still writing the state, and that refresh fails ("Direct status
+        modification is not allowed"). Here the protection stays off while any refresh is in
+        flight (a count kept under a lock).
+        """
+        lifted = self._declared_protected_fields()
+        with _protection_lock:
+            for field in lifted:
+                _refreshes_in_flight[field] += 1
+                field.protected = False
+        try:
+            # Skip FSMModelMixin's own switching; ours replaces it.
+            super(FSMModelMixin, self).refresh_from_db(*args, **kwargs)
+        finally:
+            with _protection_lock:
+                for field in lifted:
+                    _refreshes_in_flight[field] -= 1
+                    if not _refreshes_in_flight[field]:
+                        field.protected = True
+        self._update_initial_state()
+
+
+@dataclass(frozen=True)
+class CompletedTransition:
+    """A transition that was persisted, as handed to its ``on_commit`` hook."""
+
+    instance: Any
+    name: str
+    source: Any
+    target: Any
+    #: The actor recorded on the audit row.
+    by: Any
+    #: What the transition method returned.
+    result: Any
 
 
 def catalog_transition(
@@ -55,11 +114,14 @@ def catalog_transition(
     conditions: Sequence[Callable[[Any], bool]] = (),
     permission: str | Callable[..., bool] | None = None,
     custom: dict[str, Any] | None = None,
+    on_commit: Callable[[CompletedTransition], None] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare an audited transition that persists itself atomically.
 
     Takes django-fsm-2's ``transition`` arguments (``on_error`` is deliberately not
     offered: a failed transition rolls back instead of moving to an error state).
+    ``on_commit`` is called with the :class:`CompletedTransition` after the outermost
+    transaction commits; it is discarded if the transition or that transaction rolls back.
     """
 
     def decorate(method: _F) -> _F:
@@ -71,20 +133,38 @@ def catalog_transition(
             permission=permission,
             custom=custom or {},
         )(method)
-        return fsm_log_by(fsm_log_description(_persisted(fsm_method)))  # type: ignore[no-any-return]
+        persisted = _persisted(fsm_method, on_commit)
+        return fsm_log_by(fsm_log_description(persisted))  # type: ignore[no-any-return]
 
     return decorate
 
 
-def _persisted(fsm_method: Callable[..., Any]) -> Callable[..., Any]:
+def _persisted(
+    fsm_method: Callable[..., Any],
+    on_commit: Callable[[CompletedTransition], None] | None,
+) -> Callable[..., Any]:
+    state_field = fsm_method._django_fsm.field  # type: ignore[attr-defined]
+
     @wraps(fsm_method)
     def run(instance: models.Model, *args: Any, **kwargs: Any) -> Any:
         ensure_fsm_log_ignores(type(instance))
+        source_state = state_field.value_from_object(instance)
         snapshot = _snapshot(instance)
         try:
             with transaction.atomic(using=instance._state.db):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save()
+                if on_commit is not None:
+                    # Registered inside the savepoint: a rollback anywhere discards it.
+                    change = CompletedTransition(
+                        instance=instance,
+                        name=fsm_method.__name__,
+                        source=source_state,
+                        target=state_field.value_from_object(instance),
+                        by=_log_value(instance, "by"),
+                        result=result,
+                    )
+                    transaction.on_commit(partial(on_commit, change), using=instance._state.db)
         except BaseException:
             _restore(instance, snapshot)
             raise

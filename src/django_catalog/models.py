@@ -14,16 +14,31 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django_fsm import GET_STATE, FSMField
 
+from . import signals
 from .basemodels import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
+from .constraints import check_constraint
 from .fsm import StateMachineMixin, catalog_transition, set_transition_actor, set_transition_description
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
+from .validation import validate_currency_code, validate_positive
 
 WORK_TYPE_MAX_LENGTH = 100
+BLOCK_NEEDS_REASON = "A work item can only be blocked with a reason"
+
+#: Prices are never negative (a null price means "no price").
+NON_NEGATIVE = MinValueValidator(Decimal("0"))
+
+
+def price_not_negative(name: str) -> models.CheckConstraint:
+    return check_constraint(
+        condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name=name
+    )
 
 
 class CatalogItem(UUIDModel, BaseModel):
@@ -41,8 +56,10 @@ class CatalogItem(UUIDModel, BaseModel):
     category = models.CharField(max_length=100, blank=True, default="")
 
     # Pricing (optional, depends on use case)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[NON_NEGATIVE]
+    )
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
 
     # Availability
     is_available = models.BooleanField(default=True)
@@ -67,10 +84,28 @@ class CatalogItem(UUIDModel, BaseModel):
             models.Index(fields=["category"]),
             models.Index(fields=["is_available"]),
         ]
+        constraints = [
+            price_not_negative("catalogitem_unit_price_not_negative"),
+            check_constraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_to__isnull=True)
+                | Q(available_from__lt=F("available_to")),
+                name="catalogitem_available_from_before_available_to",
+            ),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.owner_id = str(self.owner_id)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """An availability window, when both ends are set, must end after it starts."""
+        super().clean()
+        if self.available_from and self.available_to and self.available_from >= self.available_to:
+            raise ValidationError(
+                {"available_to": "available_to must be later than available_from."},
+                code="invalid_window",
+            )
 
     def __str__(self) -> str:
         return self.name
@@ -139,6 +174,8 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.context_id = "" if self.context_id is None else str(self.context_id)
+        # An empty key is no key: keyless baskets must never collide on the unique column.
+        self.idempotency_key = self.idempotency_key or None
         super().save(*args, **kwargs)
 
     @property
@@ -164,6 +201,21 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     def __str__(self) -> str:
         return f"Basket {self.pk} ({self.status})"
 
+    def work_progress(self) -> dict[str, int]:
+        """How many of the basket's work items are in each work status (zeros included).
+
+        One query: a grouped count over the basket's work items.
+        """
+        rows = (
+            WorkItem.objects.using(self._state.db)
+            .for_basket(self)
+            .order_by()
+            .values_list("status")
+            .annotate(count=Count("pk"))
+        )
+        counts = dict(rows)
+        return {status: counts.get(status, 0) for status in WorkItemStatus.values}
+
     @catalog_transition(
         field=status,
         source=BasketStatus.DRAFT,
@@ -174,6 +226,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Commit",
             "help_text": "Freeze the basket and spawn its work; a basket is committed only once.",
         },
+        on_commit=signals.announce_basket_committed,
     )
     def commit(
         self,
@@ -198,6 +251,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         target=BasketStatus.CANCELLED,
         permission="django_catalog.cancel_basket",
         custom={"label": "Cancel basket", "help_text": "Abandon this draft; nothing in it is worked on."},
+        on_commit=signals.announce_basket_cancelled,
     )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         """Abandon a draft basket; nothing it holds will be worked on."""
@@ -257,11 +311,15 @@ class BasketItem(UUIDModel, BaseModel):
         CatalogItem, on_delete=models.PROTECT, related_name="basket_items"
     )
 
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1)
+    quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=1, validators=[validate_positive]
+    )
 
     # Price at time of adding (snapshot)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[NON_NEGATIVE]
+    )
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
 
     instructions = models.TextField(blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
@@ -270,12 +328,33 @@ class BasketItem(UUIDModel, BaseModel):
         app_label = "django_catalog"
         verbose_name = "basket item"
         verbose_name_plural = "basket items"
+        constraints = [
+            check_constraint(condition=Q(quantity__gt=0), name="basketitem_quantity_positive"),
+            price_not_negative("basketitem_unit_price_not_negative"),
+        ]
 
     @property
     def line_total(self) -> Decimal | None:
         if self.unit_price is None:
             return None
         return Decimal(self.quantity) * self.unit_price
+
+    @property
+    def quantity_dispensed(self) -> Decimal:
+        """Total handed out so far: the sum of the line's dispense logs (soft-deleted ones not)."""
+        total = (
+            DispenseLog.objects.using(self._state.db)
+            .filter(basket_item_id=self.pk)
+            .aggregate(total=Sum("quantity_dispensed"))["total"]
+        )
+        # Same scale as the field on every backend (SQLite's SUM drops trailing zeros).
+        places = DispenseLog._meta.get_field("quantity_dispensed").decimal_places
+        return Decimal(total or 0).quantize(Decimal(1).scaleb(-places))
+
+    @property
+    def quantity_remaining(self) -> Decimal:
+        """What may still be dispensed: the line's quantity minus what was dispensed."""
+        return Decimal(self.quantity) - self.quantity_dispensed
 
     def __str__(self) -> str:
         return f"{self.quantity}x {self.catalog_item.name}"
@@ -371,6 +450,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.IN_PROGRESS,
         permission="django_catalog.start_work_item",
         custom={"label": "Start", "help_text": "Pick the work up; you are assigned to it."},
+        on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
         """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, is the actor."""
@@ -386,6 +466,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.COMPLETED,
         permission="django_catalog.complete_work_item",
         custom={"label": "Complete", "help_text": "The work is done; completed is final."},
+        on_commit=signals.announce_work_item_status_changed,
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
         """The work is done; completed is final."""
@@ -397,12 +478,13 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.BLOCKED,
         permission="django_catalog.block_work_item",
         custom={"label": "Block", "help_text": "Put the work on hold; a reason is required."},
+        on_commit=signals.announce_work_item_status_changed,
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Put the work on hold; ``reason`` is required and becomes the audit row's description."""
         reason = (reason or description or "").strip()
         if not reason:
-            raise ValueError("block() needs a reason")
+            raise ValueError(BLOCK_NEEDS_REASON)
         set_transition_description(self, reason)
         self.blocked_from = self.status
 
@@ -414,6 +496,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         ),
         permission="django_catalog.unblock_work_item",
         custom={"label": "Unblock", "help_text": "Resume the work in the state it was blocked from."},
+        on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
         """Resume the work in the state it was blocked from."""
@@ -426,6 +509,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.CANCELLED,
         permission="django_catalog.cancel_work_item",
         custom={"label": "Cancel work", "help_text": "Abandon the work; cancelled is final."},
+        on_commit=signals.announce_work_item_status_changed,
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Abandon the work; cancelled is final. ``reason`` becomes the audit row's description."""
@@ -442,7 +526,9 @@ class DispenseLog(UUIDModel, BaseModel):
         BasketItem, on_delete=models.CASCADE, related_name="dispense_logs"
     )
 
-    quantity_dispensed = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity_dispensed = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[validate_positive]
+    )
 
     dispensed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -465,6 +551,12 @@ class DispenseLog(UUIDModel, BaseModel):
         verbose_name = "dispense log"
         verbose_name_plural = "dispense logs"
         ordering = ["-dispensed_at"]
+        constraints = [
+            check_constraint(
+                condition=Q(quantity_dispensed__gt=0),
+                name="dispenselog_quantity_dispensed_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Dispensed {self.quantity_dispensed} of {self.basket_item.catalog_item.name}"

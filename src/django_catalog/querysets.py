@@ -53,3 +53,27 @@ class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
     def for_basket(self, basket: Any) -> WorkItemQuerySet:
         """Work spawned from the lines of ``basket``."""
         return self.filter(basket_item__basket=basket)
+
+    def open(self) -> WorkItemQuerySet:
+        """Work still to be done: pending, in progress or blocked (not completed or cancelled)."""
+        from .models import WorkItemStatus
+
+        return self.exclude(status__in=[WorkItemStatus.COMPLETED, WorkItemStatus.CANCELLED])
+
+    def for_context(self, context: models.Model) -> WorkItemQuerySet:
+        """Work of the baskets ordered for ``context`` (the basket's generic ``context``)."""
+        content_type = ContentType.objects.db_manager(self.db).get_for_model(context)
+        return self.filter(
+            basket_item__basket__context_content_type=content_type,
+            basket_item__basket__context_id=str(context.pk),
+        )
+
+    def assigned_to_user(self, user: Any) -> WorkItemQuerySet:
+        """Work assigned to ``user``; ``None`` gives the unassigned work."""
+        if user is None:
+            return self.filter(assigned_to__isnull=True)
+        return self.filter(assigned_to=user)
+
+    def of_type(self, work_type: str) -> WorkItemQuerySet:
+        """Work of one type (``"collect"``, ``"report"``, ...)."""
+        return self.filter(work_type=work_type)

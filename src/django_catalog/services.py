@@ -5,21 +5,38 @@ state change to the model's transition.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from .exceptions import (
     BasketAlreadyCommittedError,
     BasketCancelledError,
     BasketEmptyError,
+    BasketNotCommittedError,
+    ExpiredLotError,
     IdempotencyKeyConflictError,
     ItemNotAvailableError,
+    OverDispenseError,
+    WorkItemStateError,
 )
-from .models import Basket, BasketItem, BasketStatus, CatalogItem, normalize_work_types
+from .models import (
+    BLOCK_NEEDS_REASON,
+    Basket,
+    BasketItem,
+    BasketStatus,
+    CatalogItem,
+    DispenseLog,
+    WorkItem,
+    WorkItemStatus,
+    normalize_work_types,
+)
+from .signals import announce_dispensed_on_commit
 from .validation import clean_price, clean_quantity
 
 _M = TypeVar("_M", bound=models.Model)
@@ -184,4 +201,157 @@ def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = N
     return _adopt(basket, locked)
 
 
-__all__ = ["add_item", "cancel_basket", "commit_basket", "create_basket"]
+# --- work items ---------------------------------------------------------------------------
+
+
+def _transition_work_item(
+    work_item: WorkItem,
+    action: str,
+    run: Callable[[WorkItem], object],
+    already_done: str | None = None,
+) -> WorkItem:
+    """Lock the row, refuse by its locked state, run the transition, refresh the caller's copy.
+
+    ``already_done`` names the state in which the call is a replay: the item is returned
+    unchanged (no audit row, no signal).
+    """
+    with transaction.atomic():
+        locked = _lock(work_item)
+        if already_done is not None and locked.status == already_done:
+            return _adopt(work_item, locked)
+        try:
+            run(locked)
+        except TransitionNotAllowed:
+            raise WorkItemStateError(locked.pk, locked.status, action) from None
+    return _adopt(work_item, locked)
+
+
+def start_work_item(work_item: WorkItem, *, by: Any = None) -> WorkItem:
+    """Start pending work: assigns ``by`` (when given) and records them as the actor.
+
+    Raises:
+        WorkItemStateError: the work item is not pending.
+    """
+    return _transition_work_item(work_item, "start", lambda locked: locked.start(by, by=by))
+
+
+def complete_work_item(work_item: WorkItem, *, by: Any = None) -> WorkItem:
+    """Complete work in progress. Completing completed work returns it unchanged.
+
+    Raises:
+        WorkItemStateError: the work item is pending, blocked or cancelled.
+    """
+    return _transition_work_item(
+        work_item,
+        "complete",
+        lambda locked: locked.complete(by=by),
+        already_done=WorkItemStatus.COMPLETED,
+    )
+
+
+def block_work_item(work_item: WorkItem, reason: str, *, by: Any = None) -> WorkItem:
+    """Put pending or in-progress work on hold; ``reason`` is required and audited.
+
+    Raises:
+        ValueError: ``reason`` is missing or blank (nothing is written).
+        WorkItemStateError: the work item is already blocked, completed or cancelled.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError(BLOCK_NEEDS_REASON)
+    return _transition_work_item(work_item, "block", lambda locked: locked.block(reason, by=by))
+
+
+def unblock_work_item(work_item: WorkItem, *, by: Any = None) -> WorkItem:
+    """Resume blocked work in the state it was blocked from (pending or in progress).
+
+    Raises:
+        WorkItemStateError: the work item is not blocked.
+    """
+    return _transition_work_item(work_item, "unblock", lambda locked: locked.unblock(by=by))
+
+
+def cancel_work_item(work_item: WorkItem, reason: str = "", *, by: Any = None) -> WorkItem:
+    """Cancel work that is not finished; ``reason`` (optional) is audited.
+
+    Cancelling cancelled work returns it unchanged.
+
+    Raises:
+        WorkItemStateError: the work item is completed.
+    """
+    return _transition_work_item(
+        work_item,
+        "cancel",
+        lambda locked: locked.cancel(reason, by=by),
+        already_done=WorkItemStatus.CANCELLED,
+    )
+
+
+# --- dispensing ----------------------------------------------------------------------------
+
+
+def dispense(
+    basket_item: BasketItem,
+    quantity: int | Decimal | str,
+    *,
+    dispensed_by: Any = None,
+    lot_number: str = "",
+    expiry_date: date | str | None = None,
+    notes: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> DispenseLog:
+    """Hand out ``quantity`` of a committed basket's line and record it.
+
+    The line's row is locked while the remaining quantity is checked and the log written, so
+    concurrent dispensers of one line are serialised and together never exceed its quantity.
+    Sends :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
+
+    Raises (each before anything is written):
+        BasketNotCommittedError: the line's basket is a draft or cancelled.
+        ExpiredLotError: ``expiry_date`` is before today (``timezone.localdate()``).
+        OverDispenseError: ``quantity`` exceeds what remains of the line.
+        ValidationError / ValueError: a bad quantity, lot number, expiry date or metadata.
+    """
+    quantity = clean_quantity(quantity)
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict):
+        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+    log = DispenseLog(
+        quantity_dispensed=quantity,
+        dispensed_by=dispensed_by,
+        lot_number=lot_number,
+        expiry_date=expiry_date,
+        notes=notes,
+        metadata=metadata,
+    )
+    # Field checks (lot number length, a parseable expiry date) without touching the database.
+    log.full_clean(
+        exclude=["basket_item", "dispensed_by"], validate_unique=False, validate_constraints=False
+    )
+    with transaction.atomic():
+        line = _lock(basket_item)
+        status = Basket.all_objects.values_list("status", flat=True).get(pk=line.basket_id)
+        if status != BasketStatus.COMMITTED:
+            raise BasketNotCommittedError(line.pk, line.basket_id, status)
+        if log.expiry_date is not None and log.expiry_date < timezone.localdate():
+            raise ExpiredLotError(line.pk, log.lot_number, log.expiry_date)
+        remaining = line.quantity_remaining
+        if quantity > remaining:
+            raise OverDispenseError(line.pk, requested=quantity, remaining=remaining)
+        log.basket_item = line
+        log.save()
+        announce_dispensed_on_commit(log)
+    return log
+
+
+__all__ = [
+    "add_item",
+    "block_work_item",
+    "cancel_basket",
+    "cancel_work_item",
+    "commit_basket",
+    "complete_work_item",
+    "create_basket",
+    "dispense",
+    "start_work_item",
+    "unblock_work_item",
+]
