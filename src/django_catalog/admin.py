@@ -401,31 +401,44 @@ class BasketItemAdmin(SoftDeleteAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("basket", "catalog_item")
     raw_id_fields = ("basket", "catalog_item")
-    readonly_fields = ("id", "line_total", *TIMESTAMPS)
+    readonly_fields = (
+        "id",
+        "line_total",
+        "quantity_dispensed",
+        "quantity_remaining",
+        *TIMESTAMPS,
+    )
     inlines = (WorkItemInline, DispenseLogInline)
 
 
-def _work_item_service(name: str) -> TransitionService:
-    """Look the work-item service up by name, so the button and code share one function."""
+def _start_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
+    return services.start_work_item(work_item, by=actor)
 
-    def run(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> Any:
-        service = getattr(services, name)
-        if "reason" in data:
-            return service(work_item, data["reason"], by=actor)
-        return service(work_item, by=actor)
 
-    run.__name__ = name
-    return run
+def _complete_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
+    return services.complete_work_item(work_item, by=actor)
+
+
+def _block_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
+    return services.block_work_item(work_item, data["reason"], by=actor)
+
+
+def _unblock_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
+    return services.unblock_work_item(work_item, by=actor)
+
+
+def _cancel_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
+    return services.cancel_work_item(work_item, data.get("reason", ""), by=actor)
 
 
 @admin.register(WorkItem)
 class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     transition_services: ClassVar[dict[str, TransitionService]] = {
-        "start": _work_item_service("start_work_item"),
-        "complete": _work_item_service("complete_work_item"),
-        "block": _work_item_service("block_work_item"),
-        "unblock": _work_item_service("unblock_work_item"),
-        "cancel": _work_item_service("cancel_work_item"),
+        "start": _start_work_item,
+        "complete": _complete_work_item,
+        "block": _block_work_item,
+        "unblock": _unblock_work_item,
+        "cancel": _cancel_work_item,
     }
     fsm_forms = {
         "block": BlockWorkItemForm,

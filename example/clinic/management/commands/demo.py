@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from clinic.models import Organization, Visit
@@ -33,8 +34,10 @@ from django_catalog import (
     add_item,
     commit_basket,
     create_basket,
+    dispense,
 )
 from django_catalog.diagrams import write_diagrams
+from django_catalog.services import block_work_item, complete_work_item, start_work_item
 
 WORK_TYPES = ["collect", "process", "report"]
 
@@ -78,7 +81,7 @@ class Command(BaseCommand):
         )
         basket = self.order(visit, items, ordered_by=staff["nurse"])
         self.work(basket, staff)
-        self.dispense(basket, items["MED-001"], pharmacist=staff["pharmacist"])
+        self.dispense_medicine(basket, items["MED-001"], pharmacist=staff["pharmacist"])
         self.draft_for_the_admin(clinic, items)
 
         self.print_basket(basket)
@@ -135,32 +138,31 @@ class Command(BaseCommand):
         self.advance(self.work_item(xray, "collect"), staff["radiographer"], complete=True)
         report = self.work_item(xray, "report")
         if report.status == WorkItemStatus.PENDING:
-            report.block("Waiting for a radiologist to read the film", by=staff["radiographer"])
+            block_work_item(
+                report, "Waiting for a radiologist to read the film", by=staff["radiographer"]
+            )
 
     def work_item(self, line: BasketItem, work_type: str) -> WorkItem:
         return WorkItem.objects.get(basket_item=line, spawn_role=work_type)
 
     def advance(self, work_item: WorkItem, worker: Any, *, complete: bool) -> None:
         if work_item.status == WorkItemStatus.PENDING:
-            work_item.start(worker)
+            start_work_item(work_item, by=worker)
         if complete and work_item.status == WorkItemStatus.IN_PROGRESS:
-            work_item.complete(by=worker)
+            complete_work_item(work_item, by=worker)
 
-    def dispense(self, basket: Basket, medicine: CatalogItem, pharmacist: Any) -> None:
+    def dispense_medicine(self, basket: Basket, medicine: CatalogItem, pharmacist: Any) -> None:
         """Hand out what is still owed on the medicine's line, first-expiring lot first."""
         line = basket.items.get(catalog_item=medicine)
         today = timezone.localdate()
         for lot in sorted(medicine.metadata["lots"], key=lambda lot: lot["expires_in_days"]):
-            logs = line.dispense_logs.all()
-            owed = line.quantity - sum((log.quantity_dispensed for log in logs), Decimal(0))
-            taken = sum(
-                (log.quantity_dispensed for log in logs if log.lot_number == lot["lot"]), Decimal(0)
-            )
-            quantity = min(owed, Decimal(lot["on_hand"]) - taken)
+            from_lot = line.dispense_logs.filter(lot_number=lot["lot"])
+            taken = from_lot.aggregate(total=Sum("quantity_dispensed"))["total"] or Decimal(0)
+            quantity = min(line.quantity_remaining, Decimal(lot["on_hand"]) - taken)
             if quantity > 0:
-                DispenseLog.objects.create(
-                    basket_item=line,
-                    quantity_dispensed=quantity,
+                dispense(
+                    line,
+                    quantity,
                     dispensed_by=pharmacist,
                     lot_number=lot["lot"],
                     expiry_date=today + datetime.timedelta(days=lot["expires_in_days"]),
@@ -186,7 +188,7 @@ class Command(BaseCommand):
                 _number(line.quantity),
                 f"{line.unit_price:.2f}",
                 f"{line.line_total:.2f}",
-                _number(sum((d.quantity_dispensed for d in line.dispense_logs.all()), Decimal(0))),
+                _number(line.quantity_dispensed),
             )
             for line in lines
         ]
