@@ -17,7 +17,6 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial, wraps
@@ -27,7 +26,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, FSMModelMixin, transition
+from django_fsm import (
+    ConcurrentTransitionMixin,
+    FSMField,
+    FSMFieldDescriptor,
+    FSMModelMixin,
+    transition,
+)
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from django_fsm_log.helpers import FSMLogDescriptor
 
@@ -38,57 +43,67 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 LOG_ATTRIBUTES = ("by", "description")
 
-_protection_lock = threading.Lock()
-_refreshes_in_flight: Counter[Any] = Counter()
+
+
+# Instances this thread is refreshing right now (by id): a refresh may reload their state.
+_refreshing = threading.local()
+
+
+def _being_refreshed() -> set[int]:
+    ids: set[int] | None = getattr(_refreshing, "ids", None)
+    if ids is None:
+        ids = _refreshing.ids = set()
+    return ids
+
+
+class _StateDescriptor(FSMFieldDescriptor):
+    """django-fsm's descriptor, except that an instance being refreshed may reload its state."""
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if id(instance) in _being_refreshed():
+            self.field.set_proxy(instance, value)
+            self.field.set_state(instance, value)
+        else:
+            super().__set__(instance, value)
+
+
+class StateField(FSMField):
+    """An ``FSMField`` whose protection is lifted for one instance at a time.
+
+    django-fsm-2 reloads a protected field by switching ``protected`` off on the field
+    object, which every instance in every thread shares; two threads refreshing at once
+    then trip each other ("Direct status modification is not allowed"). Here the
+    exemption holds only for the instance being refreshed, and only in the thread
+    refreshing it, so nothing shared changes.
+    """
+
+    descriptor_class = _StateDescriptor
 
 
 class StateMachineMixin(ConcurrentTransitionMixin):
-    """For models with protected FSM fields.
+    """For models whose status is a protected :class:`StateField`.
 
-    From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``)
-    and ``refresh_from_db()`` works. Added here: ``full_clean()`` works too. Django's
-    ``clean_fields()`` re-assigns every field, which a protected field refuses; its value is
-    only ever set by transitions, so it is left out of cleaning. And ``refresh_from_db()`` is
-    safe when several threads refresh at once (see there).
+    From django-fsm: a stale copy cannot save over a newer state (``ConcurrentTransition``).
+    Added here: ``refresh_from_db()`` reloads the protected state safely under concurrency
+    (see :class:`StateField`), and ``full_clean()`` works: Django's ``clean_fields()``
+    re-assigns every field, which a protected field refuses; its value is only ever set by
+    transitions, so it is left out of cleaning.
     """
 
     def clean_fields(self, exclude: Any = None) -> None:
-        protected = {f.attname for f in self._declared_protected_fields()}
+        protected = self._get_protected_fsm_fields()
         super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
 
-    def _declared_protected_fields(self) -> list[Any]:
-        """The protected state fields, also while a refresh has lifted their protection."""
-        with _protection_lock:
-            return [
-                f
-                for f in self._meta.concrete_fields
-                if isinstance(f, FSMFieldMixin) and (f.protected or _refreshes_in_flight[f])
-            ]
-
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
-        """Reload the row, protected state included, even while other threads do the same.
-
-        To reload a protected state field, django-fsm-2 switches the protection off on the
-        field object, which all instances in all threads share, and back on when its reload
-        ends. With two threads refreshing at once, the first to finish switches it back on
-        while the other is still writing the state, and that refresh fails ("Direct status
-        modification is not allowed"). Here the protection stays off while any refresh is in
-        flight (a count kept under a lock).
-        """
-        lifted = self._declared_protected_fields()
-        with _protection_lock:
-            for field in lifted:
-                _refreshes_in_flight[field] += 1
-                field.protected = False
+        ids = _being_refreshed()
+        nested = id(self) in ids  # a deferred field loaded during a refresh
+        ids.add(id(self))
         try:
-            # Skip FSMModelMixin's own switching; ours replaces it.
+            # Past FSMModelMixin, whose shared on/off switch this replaces.
             super(FSMModelMixin, self).refresh_from_db(*args, **kwargs)
         finally:
-            with _protection_lock:
-                for field in lifted:
-                    _refreshes_in_flight[field] -= 1
-                    if not _refreshes_in_flight[field]:
-                        field.protected = True
+            if not nested:
+                ids.discard(id(self))
         self._update_initial_state()
 
 

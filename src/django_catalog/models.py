@@ -1,8 +1,9 @@
 """The catalog's models: what is offered, what is ordered, the work it spawns, what was handed out.
 
-Statuses are django-fsm-2 ``FSMField(protected=True)``: only the transition
-methods declared here change them, and each transition persists itself and
-leaves one :class:`CatalogStateLog` row (see :mod:`django_catalog.fsm`).
+Statuses are django-fsm-2 ``FSMField(protected=True)`` columns (the ``StateField``
+subclass, whose refresh is thread-safe): only the transition methods declared here change
+them, and each transition persists itself and leaves one :class:`CatalogStateLog` row
+(see :mod:`django_catalog.fsm`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django_fsm import GET_STATE, FSMField
+from django_fsm import GET_STATE
 
 from . import signals
 from .basemodels import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .constraints import check_constraint
-from .fsm import StateMachineMixin, catalog_transition, set_transition_actor, set_transition_description
+from .fsm import (
+    StateField,
+    StateMachineMixin,
+    catalog_transition,
+    set_transition_actor,
+    set_transition_description,
+)
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
 from .validation import validate_currency_code, validate_positive
 
@@ -141,7 +148,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     context_id = models.CharField(max_length=255, blank=True, default="")
     context = GenericForeignKey("context_content_type", "context_id")
 
-    status = FSMField(
+    status = StateField(
         max_length=20,
         choices=BasketStatus.choices,
         default=BasketStatus.DRAFT,
@@ -381,7 +388,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
     work_type = models.CharField(max_length=WORK_TYPE_MAX_LENGTH)
     spawn_role = models.CharField(max_length=WORK_TYPE_MAX_LENGTH, blank=True, default="")
 
-    status = FSMField(
+    status = StateField(
         max_length=20,
         choices=WorkItemStatus.choices,
         default=WorkItemStatus.PENDING,
