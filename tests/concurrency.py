@@ -37,11 +37,9 @@ def run_concurrently(
     Returns one :class:`Outcome` per worker, in worker order. Each thread closes its own
     connection when done, so the test database can be dropped afterwards.
     """
-    calls: list[Callable[[], Any]]
-    if callable(work):
-        calls = [(lambda i=i: work(i)) for i in range(workers)]
-    else:
-        calls = list(work)
+    calls: list[Callable[[], Any]] = (
+        [(lambda i=i: work(i)) for i in range(workers)] if callable(work) else list(work)
+    )
     barrier = threading.Barrier(len(calls))
     outcomes = [Outcome(index=i) for i in range(len(calls))]
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def work_item(basket_item):
-    return WorkItem.objects.create(basket_item=basket_item, work_type="collect", spawn_role="collect")
+    return WorkItem.objects.create(
+        basket_item=basket_item, work_type="collect", spawn_role="collect"
+    )
 
 
 def test_commit_writes_one_row_with_the_committer_as_actor(draft_with_lines, user):

@@ -24,7 +24,7 @@ def test_missing_ignored_model_is_a_check_error():
 
 @override_settings(DJANGO_FSM_LOG_IGNORED_MODELS=[])
 def test_manage_py_check_fails_at_start_up():
-    with pytest.raises(SystemCheckError, match="django_catalog.E001"):
+    with pytest.raises(SystemCheckError, match=r"django_catalog\.E001"):
         call_command("check")
 
 

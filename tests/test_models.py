@@ -271,7 +271,9 @@ def test_basket_item_str_representation(basket, catalog_item):
 
 @pytest.fixture
 def work_item(basket_item):
-    return WorkItem.objects.create(basket_item=basket_item, work_type="collect", spawn_role="collect")
+    return WorkItem.objects.create(
+        basket_item=basket_item, work_type="collect", spawn_role="collect"
+    )
 
 
 def test_work_item_creation(basket_item):
@@ -333,8 +335,12 @@ def test_work_item_unique_constraint(work_item, basket_item):
 
 
 def test_work_item_ordering(basket_item):
-    low = WorkItem.objects.create(basket_item=basket_item, work_type="a", spawn_role="a", priority=0)
-    high = WorkItem.objects.create(basket_item=basket_item, work_type="b", spawn_role="b", priority=5)
+    low = WorkItem.objects.create(
+        basket_item=basket_item, work_type="a", spawn_role="a", priority=0
+    )
+    high = WorkItem.objects.create(
+        basket_item=basket_item, work_type="b", spawn_role="b", priority=5
+    )
     later_low = WorkItem.objects.create(
         basket_item=basket_item, work_type="c", spawn_role="c", priority=0
     )
@@ -402,7 +408,9 @@ def test_dispense_log_ordering(basket_item):
     old = DispenseLog.objects.create(
         basket_item=basket_item, quantity_dispensed=1, dispensed_at=now - timedelta(days=1)
     )
-    new = DispenseLog.objects.create(basket_item=basket_item, quantity_dispensed=1, dispensed_at=now)
+    new = DispenseLog.objects.create(
+        basket_item=basket_item, quantity_dispensed=1, dispensed_at=now
+    )
     assert list(DispenseLog.objects.all()) == [new, old]
 
 

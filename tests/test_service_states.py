@@ -39,7 +39,9 @@ def test_commit_of_a_cancelled_basket_names_the_state(draft_with_lines):
     assert not WorkItem.objects.exists()
 
 
-def test_add_item_to_a_stale_draft_copy_of_a_committed_basket_is_refused(draft_with_lines, catalog_item):
+def test_add_item_to_a_stale_draft_copy_of_a_committed_basket_is_refused(
+    draft_with_lines, catalog_item
+):
     stale = Basket.objects.get(pk=draft_with_lines.pk)
     commit_basket(draft_with_lines)
     assert stale.status == BasketStatus.DRAFT
@@ -48,7 +50,9 @@ def test_add_item_to_a_stale_draft_copy_of_a_committed_basket_is_refused(draft_w
     assert draft_with_lines.items.count() == 2
 
 
-def test_commit_of_a_stale_copy_returns_the_committed_basket_and_refreshes_it(draft_with_lines, user):
+def test_commit_of_a_stale_copy_returns_the_committed_basket_and_refreshes_it(
+    draft_with_lines, user
+):
     stale = Basket.objects.get(pk=draft_with_lines.pk)
     commit_basket(draft_with_lines, committed_by=user)
     result = commit_basket(stale)
@@ -101,7 +105,11 @@ def test_add_item_reads_availability_from_the_database(basket, catalog_item):
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [(timedelta(days=1), None), (None, -timedelta(days=1)), (timedelta(hours=1), timedelta(days=2))],
+    [
+        (timedelta(days=1), None),
+        (None, -timedelta(days=1)),
+        (timedelta(hours=1), timedelta(days=2)),
+    ],
 )
 def test_add_item_refuses_items_outside_their_window(basket, make_catalog_item, start, end):
     now = timezone.now()

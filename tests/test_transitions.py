@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def work_item(basket_item):
-    return WorkItem.objects.create(basket_item=basket_item, work_type="collect", spawn_role="collect")
+    return WorkItem.objects.create(
+        basket_item=basket_item, work_type="collect", spawn_role="collect"
+    )
 
 
 # --- protection -------------------------------------------------------------------------

@@ -16,5 +16,7 @@ class DjangoCatalogConfig(AppConfig):
 
         for model in (Basket, WorkItem):
             post_transition.connect(
-                record_transition, sender=model, dispatch_uid=f"django_catalog.audit.{model.__name__}"
+                record_transition,
+                sender=model,
+                dispatch_uid=f"django_catalog.audit.{model.__name__}",
             )

@@ -12,6 +12,7 @@ The PyPI package of that name is an unrelated project, so the contract lives her
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import models
@@ -25,7 +26,7 @@ _M = TypeVar("_M", bound=models.Model)
 class SoftDeleteQuerySet(models.QuerySet[_M]):
     """A queryset whose ``delete()`` marks rows deleted instead of removing them."""
 
-    def delete(self) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+    def delete(self) -> tuple[int, dict[str, int]]:
         """Soft-delete every row not deleted yet; rows already deleted keep their timestamp."""
         now = timezone.now()
         count = self.filter(deleted_at__isnull=True).update(deleted_at=now, updated_at=now)
@@ -80,10 +81,12 @@ class SoftDeleteManager(models.Manager[_M]):
         super().__init__()
         self._hide_deleted = not include_deleted
 
-    def deconstruct(self) -> tuple[bool, str | None, str | None, tuple[Any, ...], dict[str, Any]]:
+    def deconstruct(
+        self,
+    ) -> tuple[bool, str | None, str | None, Sequence[Any] | None, dict[str, Any] | None]:
         as_manager, path, qs_class, args, kwargs = super().deconstruct()
         if not self._hide_deleted:
-            kwargs = {**kwargs, "include_deleted": True}
+            kwargs = {**(kwargs or {}), "include_deleted": True}
         return as_manager, path, qs_class, args, kwargs
 
     def get_queryset(self) -> models.QuerySet[_M]:
@@ -117,7 +120,7 @@ class BaseModel(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
         """Soft-delete: stamp ``deleted_at`` once; a second call keeps the first timestamp."""
         if self.deleted_at is not None:
             return 0, {self._meta.label: 0}
@@ -125,7 +128,9 @@ class BaseModel(models.Model):
         self.save(using=using, update_fields=["deleted_at", "updated_at"])
         return 1, {self._meta.label: 1}
 
-    def hard_delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+    def hard_delete(
+        self, using: Any = None, keep_parents: bool = False
+    ) -> tuple[int, dict[str, int]]:
         """Really delete the row (cascading as Django does)."""
         return super().delete(using=using, keep_parents=keep_parents)
 

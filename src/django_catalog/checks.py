@@ -10,7 +10,9 @@ from .fsm import missing_fsm_log_ignores
 
 
 @checks.register()
-def check_fsm_log_ignores_catalog_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def check_fsm_log_ignores_catalog_models(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """django-fsm-log must not try to store catalog transitions in its integer-keyed StateLog."""
     from .models import Basket, WorkItem
 

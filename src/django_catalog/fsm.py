@@ -44,7 +44,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 LOG_ATTRIBUTES = ("by", "description")
 
 
-
 # Instances this thread is refreshing right now (by id): a refresh may reload their state.
 _refreshing = threading.local()
 
@@ -92,7 +91,7 @@ class StateMachineMixin(ConcurrentTransitionMixin):
 
     def clean_fields(self, exclude: Any = None) -> None:
         protected = self._get_protected_fsm_fields()
-        super().clean_fields(exclude={*(exclude or ()), *protected})  # type: ignore[misc]
+        super().clean_fields(exclude={*(exclude or ()), *protected})
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         ids = _being_refreshed()
@@ -149,7 +148,7 @@ def catalog_transition(
             custom=custom or {},
         )(method)
         persisted = _persisted(fsm_method, on_commit)
-        return fsm_log_by(fsm_log_description(persisted))  # type: ignore[no-any-return]
+        return fsm_log_by(fsm_log_description(persisted))
 
     return decorate
 

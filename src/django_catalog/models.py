@@ -43,9 +43,7 @@ NON_NEGATIVE = MinValueValidator(Decimal("0"))
 
 
 def price_not_negative(name: str) -> models.CheckConstraint:
-    return check_constraint(
-        condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name=name
-    )
+    return check_constraint(condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name=name)
 
 
 class CatalogItem(UUIDModel, BaseModel):
@@ -78,8 +76,9 @@ class CatalogItem(UUIDModel, BaseModel):
 
     metadata = models.JSONField(default=dict, blank=True)
 
-    objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)()
-    all_objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)(include_deleted=True)
+    # The base model's managers, narrowed to this model's queryset (django-stubs objects).
+    objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)()  # type: ignore[assignment,misc]
+    all_objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)(include_deleted=True)  # type: ignore[assignment,misc]
 
     class Meta:
         app_label = "django_catalog"
@@ -257,14 +256,17 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         source=BasketStatus.DRAFT,
         target=BasketStatus.CANCELLED,
         permission="django_catalog.cancel_basket",
-        custom={"label": "Cancel basket", "help_text": "Abandon this draft; nothing in it is worked on."},
+        custom={
+            "label": "Cancel basket",
+            "help_text": "Abandon this draft; nothing in it is worked on.",
+        },
         on_commit=signals.announce_basket_cancelled,
     )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         """Abandon a draft basket; nothing it holds will be worked on."""
 
     def _spawn_work_items(self, roles: list[str]) -> list[WorkItem]:
-        """Insert the missing (line, role) work items in one statement; lines are read as ids only."""
+        """Insert the missing (line, role) work items in one statement; lines are read as ids."""
         if not roles:
             return []
         existing: dict[Any, set[str]] = {}
@@ -422,8 +424,9 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
     notes = models.TextField(blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
 
-    objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)()
-    all_objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)(include_deleted=True)
+    # The base model's managers, narrowed to this model's queryset (django-stubs objects).
+    objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)()  # type: ignore[assignment,misc]
+    all_objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)(include_deleted=True)  # type: ignore[assignment,misc]
 
     class Meta:
         app_label = "django_catalog"
@@ -460,7 +463,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
-        """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, is the actor."""
+        """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, acts."""
         self.started_at = timezone.now()
         if user is not None:
             self.assigned_to = user
@@ -502,7 +505,10 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
             _state_before_block, states=[WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS]
         ),
         permission="django_catalog.unblock_work_item",
-        custom={"label": "Unblock", "help_text": "Resume the work in the state it was blocked from."},
+        custom={
+            "label": "Unblock",
+            "help_text": "Resume the work in the state it was blocked from.",
+        },
         on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
@@ -608,7 +614,8 @@ class CatalogStateLog(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.transition}: {self.source_state} -> {self.state}"
+        when = f"{self.timestamp:%Y-%m-%d %H:%M:%S}"
+        return f"{when} {self.transition}: {self.source_state} -> {self.state}"
 
 
 __all__ = [

@@ -25,7 +25,10 @@ def available_at(when: datetime | None = None, prefix: str = "") -> Q:
     when = when or timezone.now()
     return (
         Q(**{f"{prefix}is_available": True})
-        & (Q(**{f"{prefix}available_from__isnull": True}) | Q(**{f"{prefix}available_from__lte": when}))
+        & (
+            Q(**{f"{prefix}available_from__isnull": True})
+            | Q(**{f"{prefix}available_from__lte": when})
+        )
         & (Q(**{f"{prefix}available_to__isnull": True}) | Q(**{f"{prefix}available_to__gt": when}))
     )
 
@@ -39,7 +42,7 @@ class CatalogItemQuerySet(SoftDeleteQuerySet["CatalogItem"]):
         return self.filter(owner_content_type=content_type, owner_id=str(owner.pk))
 
     def available(self, at: datetime | None = None) -> CatalogItemQuerySet:
-        """Items that can be ordered now (or at ``at``): flagged available and inside their window."""
+        """Items orderable now (or at ``at``): flagged available and inside their window."""
         return self.filter(available_at(at))
 
     def by_category(self, category: str) -> CatalogItemQuerySet:

@@ -45,7 +45,7 @@ _M = TypeVar("_M", bound=models.Model)
 def _lock(instance: _M) -> _M:
     """Re-read ``instance``'s row with ``SELECT ... FOR UPDATE`` (call inside a transaction)."""
     model = type(instance)
-    return model._default_manager.select_for_update().get(pk=instance.pk)  # type: ignore[return-value]
+    return model._default_manager.select_for_update().get(pk=instance.pk)
 
 
 def _adopt(caller: _M, locked: _M) -> _M:
@@ -83,7 +83,9 @@ def create_basket(
         raise ValueError("context must be a saved model instance")
     idempotency_key = idempotency_key or None
 
-    candidate = Basket(context=context, idempotency_key=idempotency_key, notes=notes, metadata=metadata)
+    candidate = Basket(
+        context=context, idempotency_key=idempotency_key, notes=notes, metadata=metadata
+    )
     candidate.context_id = "" if candidate.context_id is None else str(candidate.context_id)
     if idempotency_key is None:
         candidate.save()
@@ -105,8 +107,11 @@ def _check_replay(existing: Basket, candidate: Basket) -> None:
     differs = [
         name
         for name, mine, theirs in (
-            ("context", (candidate.context_content_type_id, candidate.context_id),
-             (existing.context_content_type_id, existing.context_id)),
+            (
+                "context",
+                (candidate.context_content_type_id, candidate.context_id),
+                (existing.context_content_type_id, existing.context_id),
+            ),
             ("notes", candidate.notes, existing.notes),
             ("metadata", candidate.metadata, existing.metadata),
         )
