@@ -314,7 +314,7 @@ def test_user_without_the_permission_cannot_post_the_button(client, clerk, draft
 
     assert Basket.objects.get(pk=draft_with_lines.pk).status == BasketStatus.DRAFT
     assert not CatalogStateLog.objects.for_(draft_with_lines).exists()
-    assert "You do not have permission to cancel basket this." in messages_of(response)
+    assert "You do not have permission to run 'Cancel basket'." in messages_of(response)
 
 
 def test_user_granted_the_permission_gets_the_button_and_commits(client, clerk, draft_with_lines):

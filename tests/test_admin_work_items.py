@@ -114,7 +114,7 @@ def test_staff_without_work_permissions_get_no_buttons_and_cannot_start(
     assert transition_button_names(client, url("workitem_change", work_item.pk)) == []
     response = press(client, work_item, "start")
 
-    assert "You do not have permission to start this." in messages_of(response)
+    assert "You do not have permission to run 'Start'." in messages_of(response)
     work_item.refresh_from_db()
     assert work_item.status == WorkItemStatus.PENDING
 

@@ -156,7 +156,7 @@ class TransitionServiceAdmin(FSMAdminMixin):
         label = self.get_fsm_label(transition)
         if not transition.has_perm(obj, request.user):
             self.message_user(
-                request, f"You do not have permission to {label.lower()} this.", messages.ERROR
+                request, f"You do not have permission to run {label!r}.", messages.ERROR
             )
             return False
         try:
