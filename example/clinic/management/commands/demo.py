@@ -261,7 +261,7 @@ class Command(BaseCommand):
         for path in written:
             self.say(f"    {path.name}")
 
-    # --- output helpers --------------------------------------------------------------------------
+    # --- output ------------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text)
