@@ -63,7 +63,12 @@ class CatalogItem(UUIDModel, BaseModel):
         verbose_name_plural = "catalog items"
         ordering = ["sort_order", "name"]
         indexes = [
-            models.Index(fields=["owner_content_type", "owner_id"]),
+            # The catalog read for_owner(...).by_category(...) finds its rows here directly;
+            # its (owner_content_type, owner_id) prefix also serves for_owner() alone.
+            models.Index(
+                fields=["owner_content_type", "owner_id", "category"],
+                name="catalog_item_owner_category",
+            ),
             models.Index(fields=["category"]),
             models.Index(fields=["is_available"]),
         ]
