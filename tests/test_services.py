@@ -193,10 +193,15 @@ def test_commit_basket_already_committed_returns(draft_with_lines):
 def test_commit_basket_atomic(draft_with_lines, monkeypatch):
     """A failure while spawning work rolls back the status, timestamps and audit row."""
 
-    def explode(*args, **kwargs):
+    from django_catalog import models
+
+    spawn = models.insert_work_items
+
+    def spawn_then_fail(*args, **kwargs):
+        spawn(*args, **kwargs)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(WorkItemQuerySet, "bulk_create", explode)
+    monkeypatch.setattr(models, "insert_work_items", spawn_then_fail)
     with pytest.raises(RuntimeError):
         commit_basket(draft_with_lines, work_types=WORK_TYPES)
     fresh = Basket.objects.get(pk=draft_with_lines.pk)
