@@ -192,6 +192,17 @@ def test_create_basket_stays_within_its_query_budget(key, with_context, visit):
     assert len(queries) <= CREATE_BUDGET
 
 
+def test_create_basket_inside_a_caller_transaction_adds_only_the_inserts_savepoint(visit):
+    with CaptureQueriesContext(connection) as alone:
+        create_basket(context=visit, idempotency_key="orders-1")
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as nested:
+        create_basket(context=visit, idempotency_key="orders-2")
+
+    assert len(nested) == len(alone) + 2
+    assert [q["sql"].split()[0] for q in nested][1:4:2] == ["SAVEPOINT", "RELEASE"]
+
+
 @pytest.mark.parametrize("with_context", [False, True])
 def test_create_basket_replay_stays_within_its_query_budget(with_context, visit):
     context = visit if with_context else None

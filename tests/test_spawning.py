@@ -112,3 +112,43 @@ def test_the_bulk_create_fallback_gives_the_same_rows(lines):
     assert created == 11
     pairs = set(spawned(lines).values_list("basket_item_id", "spawn_role"))
     assert pairs == {(line.pk, role) for line in lines for role in ROLES}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_commits_spawn_each_work_item_once(catalog_item, user):
+    from django_catalog.models import Basket, CatalogStateLog
+    from django_catalog.services import commit_basket
+    from tests.bulk_data import draft_basket_with_lines
+    from tests.concurrency import run_concurrently
+
+    basket = draft_basket_with_lines(50, catalog_item)
+
+    outcomes = run_concurrently(
+        lambda i: commit_basket(Basket.objects.get(pk=basket.pk), work_types=ROLES).pk, workers=8
+    )
+
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert WorkItem.objects.for_basket(basket).count() == 50 * len(ROLES)
+    assert CatalogStateLog.objects.for_(basket).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_commits_of_stale_copies_leave_one_commit_and_no_duplicates(catalog_item):
+    """Without the service's lock, the losers' inserts skip the winner's rows, then roll back."""
+    from django_fsm import ConcurrentTransition
+
+    from django_catalog.models import Basket, CatalogStateLog
+    from tests.bulk_data import draft_basket_with_lines
+    from tests.concurrency import run_concurrently
+
+    basket = draft_basket_with_lines(50, catalog_item)
+    copies = [Basket.objects.get(pk=basket.pk) for _ in range(8)]
+
+    outcomes = run_concurrently(lambda i: copies[i].commit(work_types=ROLES), workers=8)
+
+    assert sum(o.ok for o in outcomes) == 1
+    assert all(isinstance(o.error, ConcurrentTransition) for o in outcomes if not o.ok)
+    assert WorkItem.objects.for_basket(basket).count() == 50 * len(ROLES)
+    assert CatalogStateLog.objects.for_(basket).count() == 1
