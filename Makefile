@@ -13,7 +13,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(BIN)/.django-catalog-installed
 
-.PHONY: help install test test-sqlite test-postgres
+.PHONY: help install test test-sqlite test-postgres bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -36,3 +36,6 @@ test-sqlite: install ## Run the suite on SQLite (PostgreSQL-only tests deselecte
 
 test-postgres: install ## Run the suite on PostgreSQL (starts a throwaway server if none is configured)
 	CATALOG_TEST_DATABASE=postgres $(PY) -m pytest
+
+bench: install ## Time commit_basket against the per-row baseline and the floor (SQLite, PostgreSQL)
+	$(PY) -m tests.benchmarks.commit_benchmark
