@@ -23,7 +23,7 @@ DEMO_DIAGRAMS ?= example/diagrams
 DEMO := CATALOG_DEMO_DB=$(DEMO_DB) $(PY) example/manage.py
 SERVE_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: help install test test-sqlite test-postgres lint diagrams demo serve
+.PHONY: help install test test-sqlite test-postgres lint diagrams demo serve bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -65,3 +65,6 @@ demo: install ## Run the demo: seed a clinic's catalog, order, work, dispense, p
 serve: demo ## Run the demo admin on 127.0.0.1:8000 with a demo superuser (prints the login)
 	$(DEMO) demo_superuser
 	$(DEMO) runserver $(SERVE_ADDRESS)
+
+bench: install ## Time commit_basket against the per-row baseline and the floor (SQLite, PostgreSQL)
+	$(PY) -m tests.benchmarks.commit_benchmark

@@ -114,3 +114,17 @@ def catalog_rows():
         }
 
     return snapshot
+
+
+@pytest.fixture
+def spawn_fails_after_insert(monkeypatch):
+    """Make a commit fail right after its work items were inserted (to prove the rollback)."""
+    from django_catalog import models
+
+    spawn = models.insert_work_items
+
+    def spawn_then_fail(*args, **kwargs):
+        spawn(*args, **kwargs)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(models, "insert_work_items", spawn_then_fail)

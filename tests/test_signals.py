@@ -83,7 +83,7 @@ def test_basket_committed_without_spawning_work_sends_no_work_items(
     received = listen(signals.basket_committed)
     with django_capture_on_commit_callbacks(execute=True):
         commit_basket(draft_with_lines, spawn_work=False)
-    assert [call["work_items"] for call in received] == [[]]
+    assert [list(call["work_items"]) for call in received] == [[]]
 
 
 def test_basket_committed_is_not_sent_on_rollback(

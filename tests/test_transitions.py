@@ -14,7 +14,6 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
-from django_catalog.querysets import WorkItemQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +72,9 @@ def test_commit_persists_itself_with_its_side_effects(basket_item, user):
     assert fresh.status == BasketStatus.COMMITTED
     assert fresh.committed_by == user
     assert fresh.committed_at == basket.committed_at
-    assert {w.spawn_role for w in created} == {"collect", "report"}
-    assert WorkItem.objects.filter(basket_item=basket_item).count() == 2
+    assert created == 2
+    spawned = WorkItem.objects.filter(basket_item=basket_item)
+    assert {w.spawn_role for w in spawned} == {"collect", "report"}
 
 
 def test_a_following_save_is_harmless(basket_item):
@@ -104,18 +104,16 @@ def test_cancel_moves_a_draft_to_cancelled(basket):
     assert Basket.objects.get(pk=basket.pk).status == BasketStatus.CANCELLED
 
 
-def test_failed_side_effect_rolls_back_state_and_restores_the_object(basket_item, monkeypatch):
+def test_failed_side_effect_rolls_back_state_and_restores_the_object(
+    basket_item, spawn_fails_after_insert
+):
     basket = basket_item.basket
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("insert failed")
-
-    monkeypatch.setattr(WorkItemQuerySet, "bulk_create", explode)
     with pytest.raises(RuntimeError):
         basket.commit(work_types=["collect"])
     assert basket.status == BasketStatus.DRAFT
     assert basket.committed_at is None
     assert Basket.objects.get(pk=basket.pk).status == BasketStatus.DRAFT
+    assert not WorkItem.objects.exists()
     assert not CatalogStateLog.objects.exists()
 
 
@@ -196,13 +194,8 @@ def test_work_item_stale_copy_cannot_start_again(work_item, user, other_user):
     assert CatalogStateLog.objects.for_(work_item).count() == 1
 
 
-def test_failed_transition_restores_cached_relations(basket_item, user, monkeypatch):
+def test_failed_transition_restores_cached_relations(basket_item, user, spawn_fails_after_insert):
     basket = basket_item.basket
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("insert failed")
-
-    monkeypatch.setattr(WorkItemQuerySet, "bulk_create", explode)
     with pytest.raises(RuntimeError):
         basket.commit(by=user, work_types=["collect"])
     assert basket.committed_by_id is None

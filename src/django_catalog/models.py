@@ -33,6 +33,7 @@ from .fsm import (
     set_transition_description,
 )
 from .querysets import CatalogItemQuerySet, WorkItemQuerySet
+from .spawning import insert_work_items
 from .validation import validate_currency_code, validate_positive
 
 WORK_TYPE_MAX_LENGTH = 100
@@ -86,7 +87,12 @@ class CatalogItem(UUIDModel, BaseModel):
         verbose_name_plural = "catalog items"
         ordering = ["sort_order", "name"]
         indexes = [
-            models.Index(fields=["owner_content_type", "owner_id"]),
+            # The catalog read for_owner(...).by_category(...) finds its rows here directly;
+            # its (owner_content_type, owner_id) prefix also serves for_owner() alone.
+            models.Index(
+                fields=["owner_content_type", "owner_id", "category"],
+                name="catalog_item_owner_category",
+            ),
             models.Index(fields=["category"]),
             models.Index(fields=["is_available"]),
         ]
@@ -240,16 +246,20 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         by: Any = None,
         description: str | None = None,
         work_types: Iterable[str] = (),
-    ) -> list[WorkItem]:
+    ) -> int:
         """Freeze the basket and spawn one work item per (line, work type).
 
         Records ``by`` as ``committed_by``. Never duplicates an existing (line, role).
-        Returns the work items it created.
+        Returns how many work items it created. The work items are inserted in one
+        statement, whatever the number of lines and work types (see :mod:`.spawning`).
         """
         roles = normalize_work_types(work_types)
         self.committed_at = timezone.now()
         self.committed_by = by
-        return self._spawn_work_items(roles)
+        # A concurrent commit of a stale copy may insert the same rows; it then loses on
+        # the status update (ConcurrentTransition) and everything it did rolls back.
+        lines = BasketItem.objects.using(self._state.db).filter(basket=self)
+        return insert_work_items(lines, roles)
 
     @catalog_transition(
         field=status,
@@ -264,30 +274,6 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         """Abandon a draft basket; nothing it holds will be worked on."""
-
-    def _spawn_work_items(self, roles: list[str]) -> list[WorkItem]:
-        """Insert the missing (line, role) work items in one statement; lines are read as ids."""
-        if not roles:
-            return []
-        existing: dict[Any, set[str]] = {}
-        rows = (
-            BasketItem.objects.using(self._state.db)
-            .filter(basket=self)
-            .order_by("created_at", "id")
-            .values_list("id", "work_items__spawn_role")
-        )
-        for line_id, role in rows:
-            existing.setdefault(line_id, set()).add(role)
-        new_items = [
-            WorkItem(basket_item_id=line_id, work_type=role, spawn_role=role)
-            for line_id, roles_present in existing.items()
-            for role in roles
-            if role not in roles_present
-        ]
-        # A concurrent commit of a stale copy may have inserted the same rows; it then
-        # loses on the status update (ConcurrentTransition) and everything rolls back.
-        WorkItem.objects.using(self._state.db).bulk_create(new_items, ignore_conflicts=True)
-        return new_items
 
 
 def normalize_work_types(work_types: Iterable[str] | None) -> list[str]:

@@ -10,9 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Subquery
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
+from django_fsm import ConcurrentTransitionMixin, TransitionNotAllowed
 
 from .exceptions import (
     BasketAlreadyCommittedError,
@@ -48,10 +49,61 @@ def _lock(instance: _M) -> _M:
     return model._default_manager.select_for_update().get(pk=instance.pk)
 
 
+# The catalog item's columns add_item reads; a missing row reads as a null id.
+_CATALOG_ITEM_SNAPSHOT = (
+    "id",
+    "deleted_at",
+    "unit_price",
+    "currency",
+    "is_available",
+    "available_from",
+    "available_to",
+)
+
+
+def _lock_with_catalog_item(basket: Basket, item_pk: Any) -> tuple[Basket, CatalogItem | None]:
+    """Lock ``basket`` and read the catalog item's current row in the same statement.
+
+    The item's columns ride along as subqueries of the basket's ``SELECT ... FOR UPDATE``
+    (only the basket row is locked), saving a round trip. The item comes back with its
+    other fields deferred; it is None if no such row exists, deleted or not.
+    """
+    item_row = CatalogItem.all_objects.filter(pk=item_pk).order_by()
+    locked = (
+        Basket.objects.select_for_update()
+        .annotate(
+            **{f"_item_{name}": Subquery(item_row.values(name)) for name in _CATALOG_ITEM_SNAPSHOT}
+        )
+        .get(pk=basket.pk)
+    )
+    values = {name: locked.__dict__.pop(f"_item_{name}") for name in _CATALOG_ITEM_SNAPSHOT}
+    if values["id"] is None:
+        return locked, None
+    # from_db() takes the loaded values in the model's field order.
+    loaded = [f.attname for f in CatalogItem._meta.concrete_fields if f.attname in values]
+    item = CatalogItem.from_db(locked._state.db, loaded, [values[name] for name in loaded])
+    return locked, item
+
+
 def _adopt(caller: _M, locked: _M) -> _M:
-    """Bring the caller's object up to date with the row the service just wrote."""
-    if caller is not locked:
-        caller.refresh_from_db()
+    """Bring the caller's object up to date with the row the service just wrote.
+
+    The locked copy already holds exactly what was written, so its field values are copied
+    over instead of read back (no query); cached relations are dropped as
+    ``refresh_from_db()`` would drop them.
+    """
+    if caller is locked:
+        return caller
+    for field in caller._meta.concrete_fields:
+        # Through __dict__: a protected FSM field refuses attribute assignment.
+        caller.__dict__[field.attname] = locked.__dict__[field.attname]
+    caller._state.db = locked._state.db
+    caller._state.adding = False
+    caller._state.fields_cache.clear()
+    caller.__dict__.pop("_prefetched_objects_cache", None)
+    if isinstance(caller, ConcurrentTransitionMixin):
+        # The optimistic-lock check of its next save() must compare against the new state.
+        caller._update_initial_state()
     return caller
 
 
@@ -93,14 +145,31 @@ def create_basket(
 
     existing = Basket.all_objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
-        # INSERT ... ON CONFLICT DO NOTHING: a racing caller with the same key cannot make
-        # this fail; whoever inserted first owns the key and everyone reads that row back.
-        Basket.all_objects.bulk_create([candidate], ignore_conflicts=True)
-        existing = Basket.all_objects.get(idempotency_key=idempotency_key)
-        if existing.pk == candidate.pk:
-            return existing
+        existing = _insert_or_find_key_owner(candidate)
+        if existing is None:
+            return candidate
     _check_replay(existing, candidate)
     return existing
+
+
+def _insert_or_find_key_owner(candidate: Basket) -> Basket | None:
+    """INSERT ``candidate``; if a racing caller took its idempotency key first, return theirs.
+
+    A plain INSERT is one statement. Inside the caller's transaction it runs in a savepoint,
+    so that losing the race leaves that transaction usable.
+    """
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                candidate.save(force_insert=True)
+        else:
+            candidate.save(force_insert=True)
+    except IntegrityError:
+        owner = Basket.all_objects.filter(idempotency_key=candidate.idempotency_key).first()
+        if owner is None:
+            raise
+        return owner
+    return None
 
 
 def _check_replay(existing: Basket, candidate: Basket) -> None:
@@ -142,9 +211,8 @@ def add_item(
     unit_price = clean_price(unit_price)
     metadata = {} if metadata is None else metadata
     with transaction.atomic():
-        locked = _lock(basket)
+        locked, item = _lock_with_catalog_item(basket, catalog_item.pk)
         _refuse_unless_draft(locked)
-        item = CatalogItem.all_objects.filter(pk=catalog_item.pk).first()
         if item is None or item.is_deleted:
             raise ItemNotAvailableError(catalog_item.pk, "Item has been removed from the catalog")
         if not item.is_available:

@@ -17,8 +17,11 @@ logs the error on the ``django.dispatch`` logger.
 Signals and their keyword arguments (``sender`` is always the model class):
 
 ``basket_committed(basket, work_items)``
-    ``basket`` is the committed :class:`~django_catalog.models.Basket`; ``work_items`` the list
-    of :class:`~django_catalog.models.WorkItem` this commit spawned (empty when it spawned none).
+    ``basket`` is the committed :class:`~django_catalog.models.Basket`; ``work_items`` a lazy
+    queryset of the basket's :class:`~django_catalog.models.WorkItem` rows: those this commit
+    spawned, plus any created for its lines before the commit (none, unless your code made
+    them). The commit inserts work in one statement without loading it; iterating the queryset
+    is one query, paid only by receivers that use it.
 
 ``basket_cancelled(basket)``
     ``basket`` is the cancelled :class:`~django_catalog.models.Basket`.
@@ -62,11 +65,13 @@ def _send(signal: Signal, sender: type[Any], **arguments: Any) -> None:
 
 def announce_basket_committed(change: CompletedTransition) -> None:
     """``on_commit`` hook of ``Basket.commit``: send :data:`basket_committed`."""
+    from .models import WorkItem  # models import this module
+
     _send(
         basket_committed,
         type(change.instance),
         basket=change.instance,
-        work_items=list(change.result or ()),
+        work_items=WorkItem.objects.using(change.instance._state.db).for_basket(change.instance),
     )
 
 

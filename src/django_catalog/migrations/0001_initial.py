@@ -168,7 +168,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='catalogitem',
-            index=models.Index(fields=['owner_content_type', 'owner_id'], name='django_cata_owner_c_056739_idx'),
+            index=models.Index(fields=['owner_content_type', 'owner_id', 'category'], name='catalog_item_owner_category'),
         ),
         migrations.AddIndex(
             model_name='catalogitem',

@@ -1,0 +1,215 @@
+"""Query budgets of the services, at several sizes, so that a regression fails the suite.
+
+Measured as a request sees them: in autocommit mode (``transaction=True``), where Django's
+query capture also counts BEGIN, COMMIT, SAVEPOINT and RELEASE. ContentType lookups are
+cached per process, so they are warmed before counting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
+
+from django_catalog.models import (
+    Basket,
+    BasketItem,
+    BasketStatus,
+    CatalogItem,
+    CatalogStateLog,
+    WorkItem,
+)
+from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket
+from tests.bulk_data import draft_basket_with_lines
+from tests.models import Organization, Visit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WORK_TYPES = ["collect", "process", "report"]
+SIZES = [1, 10, 1000]
+
+# The issue's targets. The work items go in with one INSERT ... SELECT, so the commit budget
+# holds on SQLite too (no bulk_create batches to allow for).
+COMMIT_BUDGET = 10
+REPLAY_BUDGET = 3
+ADD_ITEM_BUDGET = 4
+CREATE_BUDGET = 3
+CREATE_REPLAY_BUDGET = 2
+
+
+@pytest.fixture(autouse=True)
+def warm_content_type_cache(db: None) -> None:
+    for model in (Basket, WorkItem, CatalogItem, Organization, Visit):
+        ContentType.objects.get_for_model(model)
+
+
+@pytest.fixture
+def catalog_item(make_catalog_item) -> CatalogItem:
+    return make_catalog_item(code="LAB-001", category="laboratory")
+
+
+def count_commit(basket: Basket, **kwargs) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        commit_basket(basket, work_types=WORK_TYPES, **kwargs)
+    return len(queries)
+
+
+@pytest.fixture
+def instances_loaded() -> Iterator[Counter[str]]:
+    """Counts model instances built from rows (or by hand) while the test runs, by model name."""
+    loaded: Counter[str] = Counter()
+
+    def count(sender: type, **kwargs: object) -> None:
+        loaded[sender.__name__] += 1
+
+    post_init.connect(count, weak=False, dispatch_uid="test_query_counts.instances_loaded")
+    try:
+        yield loaded
+    finally:
+        post_init.disconnect(dispatch_uid="test_query_counts.instances_loaded")
+
+
+# --- commit_basket -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_commit_basket_stays_within_its_query_budget(lines, catalog_item, user):
+    basket = draft_basket_with_lines(lines, catalog_item)
+
+    queries = count_commit(basket, committed_by=user)
+
+    assert WorkItem.objects.for_basket(basket).count() == lines * len(WORK_TYPES)
+    assert CatalogStateLog.objects.for_(basket).count() == 1
+    assert queries <= COMMIT_BUDGET
+
+
+def test_commit_basket_query_count_does_not_grow_with_lines(catalog_item, user):
+    small, large = (draft_basket_with_lines(n, catalog_item) for n in (1, 1000))
+
+    small_count = count_commit(small, committed_by=user)
+    large_count = count_commit(large, committed_by=user)
+
+    assert large_count == small_count
+
+
+def test_commit_basket_inside_a_caller_transaction_costs_the_same(catalog_item, user):
+    """SAVEPOINT/RELEASE of the caller's transaction take the place of BEGIN/COMMIT."""
+    alone, nested = (draft_basket_with_lines(10, catalog_item) for _ in range(2))
+    alone_count = count_commit(alone, committed_by=user)
+
+    with transaction.atomic():
+        nested_count = count_commit(nested, committed_by=user)
+
+    assert nested_count == alone_count
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_commit_basket_replay_stays_within_its_query_budget(lines, catalog_item, user):
+    basket = draft_basket_with_lines(lines, catalog_item)
+    commit_basket(basket, committed_by=user, work_types=WORK_TYPES)
+    stale = Basket.objects.get(pk=basket.pk)
+
+    queries = count_commit(stale, committed_by=user)
+
+    assert stale.status == BasketStatus.COMMITTED
+    assert queries <= REPLAY_BUDGET
+
+
+def test_commit_basket_loads_no_lines_catalog_items_or_work_items(
+    catalog_item, user, instances_loaded
+):
+    basket = draft_basket_with_lines(1000, catalog_item)
+    instances_loaded.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        commit_basket(basket, committed_by=user, work_types=WORK_TYPES)
+
+    assert WorkItem.objects.for_basket(basket).count() == 3000
+    assert instances_loaded["BasketItem"] == 0
+    assert instances_loaded["CatalogItem"] == 0
+    assert instances_loaded["WorkItem"] <= 1  # one unsaved template for the column defaults
+    catalog_table = CatalogItem._meta.db_table
+    assert not [q["sql"] for q in queries if catalog_table in q["sql"]]
+
+
+def test_commit_basket_updates_the_callers_copy_without_reading_it_back(draft_with_lines, user):
+    stale = Basket.objects.get(pk=draft_with_lines.pk)
+    assert stale.committed_by is None  # caches the relation
+
+    commit_basket(stale, committed_by=user, work_types=WORK_TYPES)
+
+    assert stale.status == BasketStatus.COMMITTED
+    assert stale.committed_by == user
+    stale.notes = "edited after commit"
+    stale.save()  # the optimistic state check compares against the committed state
+    assert Basket.objects.get(pk=stale.pk).notes == "edited after commit"
+
+
+def test_cancel_basket_updates_the_callers_copy(basket):
+    stale = Basket.objects.get(pk=basket.pk)
+
+    cancel_basket(stale)
+
+    assert stale.status == BasketStatus.CANCELLED
+    stale.notes = "edited after cancel"
+    stale.save()
+    assert Basket.objects.get(pk=stale.pk).notes == "edited after cancel"
+
+
+# --- add_item ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("existing_lines", [0, 10, 1000])
+def test_add_item_stays_within_its_query_budget(existing_lines, catalog_item):
+    basket = draft_basket_with_lines(existing_lines, catalog_item)
+
+    with CaptureQueriesContext(connection) as queries:
+        line = add_item(basket, catalog_item, quantity=2)
+
+    assert BasketItem.objects.filter(basket=basket).count() == existing_lines + 1
+    assert line.unit_price == catalog_item.unit_price
+    assert len(queries) <= ADD_ITEM_BUDGET
+
+
+# --- create_basket -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "with_context"), [(None, False), (None, True), ("orders-1", False), ("orders-1", True)]
+)
+def test_create_basket_stays_within_its_query_budget(key, with_context, visit):
+    context = visit if with_context else None
+
+    with CaptureQueriesContext(connection) as queries:
+        basket = create_basket(context=context, idempotency_key=key)
+
+    assert Basket.objects.filter(pk=basket.pk).exists()
+    assert len(queries) <= CREATE_BUDGET
+
+
+def test_create_basket_inside_a_caller_transaction_adds_only_the_inserts_savepoint(visit):
+    with CaptureQueriesContext(connection) as alone:
+        create_basket(context=visit, idempotency_key="orders-1")
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as nested:
+        create_basket(context=visit, idempotency_key="orders-2")
+
+    assert len(nested) == len(alone) + 2
+    assert [q["sql"].split()[0] for q in nested][1:4:2] == ["SAVEPOINT", "RELEASE"]
+
+
+@pytest.mark.parametrize("with_context", [False, True])
+def test_create_basket_replay_stays_within_its_query_budget(with_context, visit):
+    context = visit if with_context else None
+    first = create_basket(context=context, idempotency_key="orders-1", notes="fasting")
+
+    with CaptureQueriesContext(connection) as queries:
+        again = create_basket(context=context, idempotency_key="orders-1", notes="fasting")
+
+    assert again.pk == first.pk
+    assert len(queries) <= CREATE_REPLAY_BUDGET
