@@ -65,7 +65,7 @@ def _insert_select_sql(lines: QuerySet[BasketItem], roles: Sequence[str]) -> tup
     template = WorkItem()
     columns, values, params = [], [], []
     for field in WorkItem._meta.concrete_fields:
-        if field.generated:
+        if getattr(field, "generated", False):  # GeneratedField, Django 5.0+
             continue
         columns.append(quote(field.column))
         if field.primary_key:
