@@ -119,7 +119,7 @@ def catalog_rows():
 @pytest.fixture
 def spawn_fails_after_insert(monkeypatch):
     """Make a commit fail right after its work items were inserted (to prove the rollback)."""
-    from django_catalog import models
+    from django_catalog.models import basket as models
 
     spawn = models.insert_work_items
 

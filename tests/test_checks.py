@@ -6,20 +6,30 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
+import django_catalog
 from django_catalog.checks import check_fsm_log_ignores_catalog_models
-from django_catalog.models import Basket, BasketStatus, CatalogStateLog
+from django_catalog.fsm import fsm_log_qualified_name
+from django_catalog.models import Basket, BasketStatus, CatalogStateLog, WorkItem
 
 
 def test_configured_settings_pass_the_check():
     assert check_fsm_log_ignores_catalog_models() == []
 
 
-@override_settings(DJANGO_FSM_LOG_IGNORED_MODELS=["django_catalog.models.Basket"])
+def test_the_exported_ignore_list_names_the_models_where_they_are_defined():
+    """Hosts spread FSM_LOG_IGNORED_MODELS; it must follow a model that moves between modules."""
+    assert [
+        fsm_log_qualified_name(Basket),
+        fsm_log_qualified_name(WorkItem),
+    ] == django_catalog.FSM_LOG_IGNORED_MODELS
+
+
+@override_settings(DJANGO_FSM_LOG_IGNORED_MODELS=[django_catalog.FSM_LOG_IGNORED_MODELS[0]])
 def test_missing_ignored_model_is_a_check_error():
     errors = check_fsm_log_ignores_catalog_models()
     assert [e.id for e in errors] == ["django_catalog.E001"]
-    assert "django_catalog.models.WorkItem" in errors[0].hint
-    assert "django_catalog.models.Basket'" not in errors[0].hint
+    assert f"{fsm_log_qualified_name(WorkItem)}'" in errors[0].hint
+    assert f"{fsm_log_qualified_name(Basket)}'" not in errors[0].hint
 
 
 @override_settings(DJANGO_FSM_LOG_IGNORED_MODELS=[])

@@ -7,7 +7,7 @@ from django_fsm import TransitionNotAllowed
 
 import django_catalog
 from django_catalog.exceptions import CatalogError, WorkItemError, WorkItemStateError
-from django_catalog.models import BLOCK_NEEDS_REASON, CatalogStateLog, WorkItem, WorkItemStatus
+from django_catalog.models import CatalogStateLog, WorkItem, WorkItemStatus
 from django_catalog.services import (
     block_work_item,
     cancel_work_item,
@@ -15,6 +15,7 @@ from django_catalog.services import (
     start_work_item,
     unblock_work_item,
 )
+from django_catalog.validation import BLOCK_NEEDS_REASON
 from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db

@@ -7,21 +7,24 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 try:
-    __version__ = version("django-catalog")
+    __version__ = version("django-catalog-fsm")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.1.0"
 
 #: Spread into ``DJANGO_FSM_LOG_IGNORED_MODELS``: the catalog audits its own transitions.
-FSM_LOG_IGNORED_MODELS = ["django_catalog.models.Basket", "django_catalog.models.WorkItem"]
+#: django-fsm-log matches a model by the module that defines it; a test keeps this in step.
+FSM_LOG_IGNORED_MODELS = [
+    "django_catalog.models.basket.Basket",
+    "django_catalog.models.work.WorkItem",
+]
 
 _EXPORTS = {
+    "states": ("BasketStatus", "WorkItemStatus"),
     "models": (
         "CatalogItem",
         "Basket",
-        "BasketStatus",
         "BasketItem",
         "WorkItem",
-        "WorkItemStatus",
         "DispenseLog",
         "CatalogStateLog",
     ),

@@ -1,3 +1,5 @@
+"""The catalog's app config: connects the audit trail and registers the system checks."""
+
 from django.apps import AppConfig
 
 
@@ -11,12 +13,14 @@ class DjangoCatalogConfig(AppConfig):
         from django_fsm.signals import post_transition
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .fsm import record_transition
-        from .models import Basket, WorkItem
+        from .fsm import transition_recorder
+        from .models import Basket, CatalogStateLog, WorkItem
 
+        record_transition = transition_recorder(CatalogStateLog)
         for model in (Basket, WorkItem):
             post_transition.connect(
                 record_transition,
                 sender=model,
+                weak=False,
                 dispatch_uid=f"django_catalog.audit.{model.__name__}",
             )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core import checks
 
 from .fsm import missing_fsm_log_ignores
+from .models import Basket, WorkItem
 
 
 @checks.register()
@@ -14,8 +15,6 @@ def check_fsm_log_ignores_catalog_models(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """django-fsm-log must not try to store catalog transitions in its integer-keyed StateLog."""
-    from .models import Basket, WorkItem
-
     missing = missing_fsm_log_ignores([Basket, WorkItem])
     if not missing:
         return []

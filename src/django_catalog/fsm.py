@@ -7,8 +7,8 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
   the instance's in-memory fields are put back as they were;
 * accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
-* leaves one :class:`~django_catalog.models.CatalogStateLog` row, written by
-  :func:`record_transition` from django-fsm's ``post_transition`` signal;
+* leaves one audit row, written by the receiver :func:`transition_recorder` makes for
+  django-fsm's ``post_transition`` signal (the app connects it to its ``CatalogStateLog``);
 * optionally runs an ``on_commit`` hook with the :class:`CompletedTransition` once the
   surrounding transaction commits (never if it rolls back): this is how the domain
   signals of :mod:`django_catalog.signals` reach the host project.
@@ -224,27 +224,34 @@ def _log_value(instance: models.Model, attribute: str) -> Any:
         return None
 
 
-def record_transition(
-    sender: type[models.Model],
-    instance: models.Model,
-    name: str,
-    source: Any,
-    target: Any,
-    **kwargs: Any,
-) -> None:
-    """``post_transition`` receiver: write the audit row inside the transition's transaction."""
-    from .models import CatalogStateLog
+def transition_recorder(log_model: type[models.Model]) -> Callable[..., None]:
+    """A ``post_transition`` receiver that writes one ``log_model`` row per transition.
 
-    if target is None:
-        return
-    CatalogStateLog.objects.using(instance._state.db).create(
-        content_object=instance,
-        transition=name,
-        source_state=source,
-        state=target,
-        by=_log_value(instance, "by"),
-        description=_log_value(instance, "description") or "",
-    )
+    ``log_model`` has django-fsm-log's ``StateLog`` fields (``content_object``,
+    ``transition``, ``source_state``, ``state``, ``by``, ``description``). The row is written
+    inside the transition's transaction, so it exists exactly when the transition does.
+    """
+
+    def record_transition(
+        sender: type[models.Model],
+        instance: models.Model,
+        name: str,
+        source: Any,
+        target: Any,
+        **kwargs: Any,
+    ) -> None:
+        if target is None:
+            return
+        log_model._default_manager.using(instance._state.db).create(
+            content_object=instance,
+            transition=name,
+            source_state=source,
+            state=target,
+            by=_log_value(instance, "by"),
+            description=_log_value(instance, "description") or "",
+        )
+
+    return record_transition
 
 
 def fsm_log_qualified_name(model: type[models.Model]) -> str:

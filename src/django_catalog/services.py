@@ -26,19 +26,17 @@ from .exceptions import (
     OverDispenseError,
     WorkItemStateError,
 )
-from .models import (
-    BLOCK_NEEDS_REASON,
-    Basket,
-    BasketItem,
-    BasketStatus,
-    CatalogItem,
-    DispenseLog,
-    WorkItem,
-    WorkItemStatus,
-    normalize_work_types,
-)
+from .models import Basket, BasketItem, CatalogItem, DispenseLog, WorkItem
 from .signals import announce_dispensed_on_commit
-from .validation import clean_price, clean_quantity
+from .states import BasketStatus, WorkItemStatus
+from .validation import (
+    clean_block_reason,
+    clean_metadata,
+    clean_price,
+    clean_quantity,
+    normalize_work_types,
+    object_id_text,
+)
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -126,9 +124,7 @@ def create_basket(
     caller gets it. A replay must carry the same context, notes and metadata; otherwise
     :class:`IdempotencyKeyConflictError` is raised. An empty key means "no key".
     """
-    metadata = {} if metadata is None else metadata
-    if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+    metadata = clean_metadata(metadata)
     if idempotency_key is not None and not isinstance(idempotency_key, str):
         raise ValueError(f"idempotency_key must be a string, got {type(idempotency_key).__name__}")
     if context is not None and context.pk is None:
@@ -138,7 +134,7 @@ def create_basket(
     candidate = Basket(
         context=context, idempotency_key=idempotency_key, notes=notes, metadata=metadata
     )
-    candidate.context_id = "" if candidate.context_id is None else str(candidate.context_id)
+    candidate.context_id = object_id_text(candidate.context_id)
     if idempotency_key is None:
         candidate.save()
         return candidate
@@ -207,9 +203,9 @@ def add_item(
         ItemNotAvailableError: the item is unavailable, outside its window, or deleted.
         ValidationError: a bad quantity or price (nothing is written).
     """
-    quantity = clean_quantity(quantity)
-    unit_price = clean_price(unit_price)
-    metadata = {} if metadata is None else metadata
+    quantity = clean_quantity(quantity, BasketItem._meta.get_field("quantity"))
+    unit_price = clean_price(unit_price, BasketItem._meta.get_field("unit_price"))
+    metadata = clean_metadata(metadata)
     with transaction.atomic():
         locked, item = _lock_with_catalog_item(basket, catalog_item.pk)
         _refuse_unless_draft(locked)
@@ -329,8 +325,7 @@ def block_work_item(work_item: WorkItem, reason: str, *, by: Any = None) -> Work
         ValueError: ``reason`` is missing or blank (nothing is written).
         WorkItemStateError: the work item is already blocked, completed or cancelled.
     """
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValueError(BLOCK_NEEDS_REASON)
+    reason = clean_block_reason(reason)
     return _transition_work_item(work_item, "block", lambda locked: locked.block(reason, by=by))
 
 
@@ -384,10 +379,10 @@ def dispense(
         OverDispenseError: ``quantity`` exceeds what remains of the line.
         ValidationError / ValueError: a bad quantity, lot number, expiry date or metadata.
     """
-    quantity = clean_quantity(quantity)
-    metadata = {} if metadata is None else metadata
-    if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+    quantity = clean_quantity(
+        quantity, DispenseLog._meta.get_field("quantity_dispensed"), name="quantity"
+    )
+    metadata = clean_metadata(metadata)
     log = DispenseLog(
         quantity_dispensed=quantity,
         dispensed_by=dispensed_by,

@@ -65,14 +65,8 @@ def _send(signal: Signal, sender: type[Any], **arguments: Any) -> None:
 
 def announce_basket_committed(change: CompletedTransition) -> None:
     """``on_commit`` hook of ``Basket.commit``: send :data:`basket_committed`."""
-    from .models import WorkItem  # models import this module
-
-    _send(
-        basket_committed,
-        type(change.instance),
-        basket=change.instance,
-        work_items=WorkItem.objects.using(change.instance._state.db).for_basket(change.instance),
-    )
+    basket = change.instance
+    _send(basket_committed, type(basket), basket=basket, work_items=basket.work_items())
 
 
 def announce_basket_cancelled(change: CompletedTransition) -> None:

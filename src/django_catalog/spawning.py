@@ -18,8 +18,6 @@ from django.db.models.constants import OnConflict
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from .models import BasketItem
-
 # A random (version 4) UUID computed by the database, in the form Django stores UUIDField.
 UUID4_SQL = {
     # Built in since PostgreSQL 13.
@@ -38,7 +36,7 @@ _LINE_COLUMN = "basket_item_id"
 _ROLE_COLUMNS = ("work_type", "spawn_role")
 
 
-def insert_work_items(lines: QuerySet[BasketItem], roles: Sequence[str]) -> int:
+def insert_work_items(lines: QuerySet[Any], roles: Sequence[str]) -> int:
     """Insert a pending work item for each (line, role) pair that has none; returns how many.
 
     ``lines`` is a queryset of the basket's lines (its filters decide which lines get work).
@@ -55,16 +53,20 @@ def insert_work_items(lines: QuerySet[BasketItem], roles: Sequence[str]) -> int:
         return int(cursor.rowcount)
 
 
-def _insert_select_sql(lines: QuerySet[BasketItem], roles: Sequence[str]) -> tuple[str, list[Any]]:
-    from .models import WorkItem
+def _work_model(lines: QuerySet[Any]) -> Any:
+    """The work-item model, reached through the lines' ``work_items`` relation."""
+    return lines.model._meta.get_field("work_items").related_model
 
+
+def _insert_select_sql(lines: QuerySet[Any], roles: Sequence[str]) -> tuple[str, list[Any]]:
+    work_model = _work_model(lines)
     connection = connections[lines.db]
     quote = connection.ops.quote_name
     # One unsaved work item supplies the other columns' values exactly as a save would:
     # defaults, and the timestamps that auto_now / auto_now_add fields stamp in pre_save().
-    template = WorkItem()
+    template = work_model()
     columns, values, params = [], [], []
-    for field in WorkItem._meta.concrete_fields:
+    for field in work_model._meta.concrete_fields:
         if getattr(field, "generated", False):  # GeneratedField, Django 5.0+
             continue
         columns.append(quote(field.column))
@@ -83,11 +85,11 @@ def _insert_select_sql(lines: QuerySet[BasketItem], roles: Sequence[str]) -> tup
     )
     roles_sql = " UNION ALL ".join(["SELECT %s AS name"] * len(roles))
     on_conflict = connection.ops.on_conflict_suffix_sql(
-        WorkItem._meta.concrete_fields, OnConflict.IGNORE, None, None
+        work_model._meta.concrete_fields, OnConflict.IGNORE, None, None
     )
     sql = (
         f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)}"
-        f" {quote(WorkItem._meta.db_table)} ({', '.join(columns)})"
+        f" {quote(work_model._meta.db_table)} ({', '.join(columns)})"
         f" SELECT {', '.join(values)}"
         f" FROM ({line_ids_sql}) AS line_ids CROSS JOIN ({roles_sql}) AS roles"
         f" {on_conflict}"
@@ -95,18 +97,18 @@ def _insert_select_sql(lines: QuerySet[BasketItem], roles: Sequence[str]) -> tup
     return sql, [*params, *line_params, *roles]
 
 
-def _bulk_create_work_items(lines: QuerySet[BasketItem], roles: Sequence[str]) -> int:
+def _bulk_create_work_items(lines: QuerySet[Any], roles: Sequence[str]) -> int:
     """Backends without a UUID expression: read line ids and existing roles, insert the rest."""
-    from .models import WorkItem
+    work_model = _work_model(lines)
 
     present: dict[Any, set[str]] = {}
     for line_id, role in lines.order_by().values_list("id", "work_items__spawn_role"):
         present.setdefault(line_id, set()).add(role)
     new_items = [
-        WorkItem(basket_item_id=line_id, work_type=role, spawn_role=role)
+        work_model(basket_item_id=line_id, work_type=role, spawn_role=role)
         for line_id, roles_present in present.items()
         for role in roles
         if role not in roles_present
     ]
-    WorkItem.objects.using(lines.db).bulk_create(new_items, ignore_conflicts=True)
+    work_model._default_manager.using(lines.db).bulk_create(new_items, ignore_conflicts=True)
     return len(new_items)

@@ -1,4 +1,4 @@
-"""The catalog in Django's admin: every model, the audit trail, and transitions as buttons.
+"""The catalog's models registered in Django's admin, with the audit trail and transition buttons.
 
 Transition buttons come from django-fsm-2's ``FSMAdminMixin``; their labels and help texts
 come from the transitions' ``custom=``. A button never calls the model's transition
@@ -13,225 +13,21 @@ reachable through the "deleted" filter and come back with the "Restore" action.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django_fsm import TransitionNotAllowed
-from django_fsm.admin import FSMAdminMixin
+from django.http import HttpRequest
 
-from . import services
-from .exceptions import CatalogError
-from .models import (
-    Basket,
-    BasketItem,
-    CatalogItem,
-    CatalogStateLog,
-    DispenseLog,
-    WorkItem,
-    normalize_work_types,
-)
-
-if TYPE_CHECKING:
-    from django_fsm import Transition
-
-#: Runs one transition through its service: ``(obj, actor, cleaned form data)``.
-TransitionService = Callable[[Any, Any, Mapping[str, Any]], Any]
-
-
-# --- soft delete ---------------------------------------------------------------------------
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    """Hide soft-deleted rows by default; show them, alone or with the rest, on request."""
-
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Deleted only"), ("all", "All, including deleted")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "all":
-            return queryset
-        return queryset.filter(deleted_at__isnull=self.value() != "yes")
-
-    def choices(self, changelist: Any) -> Iterator[Any]:
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Not deleted",
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class SoftDeleteAdmin(admin.ModelAdmin):
-    """Lists and edits rows through ``all_objects`` so soft-deleted rows stay reachable."""
-
-    actions = ["restore_selected"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = self.model.all_objects.get_queryset()
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
-
-    def get_list_filter(self, request: HttpRequest) -> list[Any]:
-        return [*super().get_list_filter(request), DeletedFilter]
-
-    @admin.display(boolean=True, description="deleted")
-    def is_deleted(self, obj: Any) -> bool:
-        return bool(obj.is_deleted)
-
-    @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["change"])
-    def restore_selected(self, request: HttpRequest, queryset: Any) -> None:
-        restored = queryset.restore()
-        self.message_user(request, f"Restored {restored} of {queryset.count()} selected rows.")
-
-
-# --- transitions ---------------------------------------------------------------------------
-
-
-class TransitionServiceAdmin(FSMAdminMixin):
-    """Runs transition buttons through :attr:`transition_services`, never the bare method.
-
-    Only transitions listed there get a button; the others (and forged requests for them)
-    are refused. Catalog errors become admin messages, not server errors.
-    """
-
-    fsm_fields = ["status"]
-    transition_services: ClassVar[dict[str, TransitionService]] = {}
-
-    @staticmethod
-    def get_fsm_block_label(fsm_field_name: str) -> str:
-        return f"Change {fsm_field_name}"
-
-    def is_fsm_transition_visible(self, transition: Transition) -> bool:
-        return transition.name in self.transition_services and super().is_fsm_transition_visible(
-            transition
-        )
-
-    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
-        name = request.POST.get(self.fsm_post_param)
-        if name and name not in self.transition_services:
-            self.message_user(request, f"{name!r} cannot be run from the admin.", messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
-
-    def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> list[Any]:  # type: ignore[override]
-        # A user who may not change the object cannot submit its form, so gets no button.
-        # A list, not django-fsm's generator, so the context can be read more than once.
-        if obj is None or not self.has_change_permission(request, obj):
-            return []
-        return list(super()._get_fsm_extra_context(request=request, obj=obj))
-
-    def _apply_fsm_transition(
-        self,
-        *,
-        obj: Any,
-        transition_name: str,
-        request: HttpRequest,
-        kwargs: Mapping[str, Any] | None = None,
-    ) -> bool:
-        service = self.transition_services.get(transition_name)
-        try:
-            transition = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
-        except (AttributeError, TypeError, ValueError):
-            service = None
-        if service is None:
-            self.message_user(
-                request, f"{transition_name!r} cannot be run from the admin.", messages.ERROR
-            )
-            return False
-        label = self.get_fsm_label(transition)
-        if not transition.has_perm(obj, request.user):
-            self.message_user(
-                request, f"You do not have permission to run {label!r}.", messages.ERROR
-            )
-            return False
-        try:
-            service(obj, request.user, dict(kwargs or {}))
-        except CatalogError as error:
-            self.message_user(request, f"{label} refused: {error}", messages.ERROR)
-            return False
-        except TransitionNotAllowed:
-            obj.refresh_from_db()
-            self.message_user(
-                request, f"{label} is not allowed while it is {obj.status}.", messages.ERROR
-            )
-            return False
-        except (ValueError, ValidationError) as error:
-            self.message_user(request, f"{label} refused: {_error_text(error)}", messages.ERROR)
-            return False
-        self.message_user(request, f"{label}: done.", messages.SUCCESS)
-        return True
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(error.messages)
-    return str(error)
-
-
-class CommitBasketForm(forms.Form):
-    """Asks which work to spawn before a basket is committed."""
-
-    work_types = forms.CharField(
-        required=False,
-        help_text=(
-            "Comma-separated work types, e.g. collect, report: one work item per line and "
-            "type. Leave empty to commit without spawning work."
-        ),
-    )
-
-    def clean_work_types(self) -> list[str]:
-        names = [name.strip() for name in self.cleaned_data["work_types"].split(",")]
-        try:
-            return normalize_work_types([name for name in names if name])
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
-
-
-class BlockWorkItemForm(forms.Form):
-    """A block needs a reason; it is kept as the audit row's description."""
-
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class CancelWorkItemForm(forms.Form):
-    """A cancellation may say why; the reason is kept as the audit row's description."""
-
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
+from .. import services
+from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
+from .forms import BlockWorkItemForm, CancelWorkItemForm, CommitBasketForm
+from .mixins import ReadOnlyInlineMixin, SoftDeleteAdmin, TransitionService, TransitionServiceAdmin
 
 # --- inlines -------------------------------------------------------------------------------
-
-
-class ReadOnlyInlineMixin:
-    """Inlines that show related rows; changing them goes through the services."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StateLogInline(ReadOnlyInlineMixin, GenericTabularInline):

@@ -1,0 +1,35 @@
+"""The catalog in Django's admin.
+
+:mod:`.mixins` holds the reusable pieces (soft delete, transitions run through services),
+:mod:`.forms` what a transition button asks for, :mod:`.model_admins` the registrations.
+"""
+
+from .mixins import (
+    DeletedFilter,
+    ReadOnlyInlineMixin,
+    SoftDeleteAdmin,
+    TransitionService,
+    TransitionServiceAdmin,
+)
+from .model_admins import (
+    BasketAdmin,
+    BasketItemAdmin,
+    CatalogItemAdmin,
+    CatalogStateLogAdmin,
+    DispenseLogAdmin,
+    WorkItemAdmin,
+)
+
+__all__ = [
+    "BasketAdmin",
+    "BasketItemAdmin",
+    "CatalogItemAdmin",
+    "CatalogStateLogAdmin",
+    "DeletedFilter",
+    "DispenseLogAdmin",
+    "ReadOnlyInlineMixin",
+    "SoftDeleteAdmin",
+    "TransitionService",
+    "TransitionServiceAdmin",
+    "WorkItemAdmin",
+]

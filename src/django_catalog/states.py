@@ -1,0 +1,41 @@
+"""The catalog's statuses, and the groups of them that rules and reads share.
+
+This module imports nothing of the catalog, so anything (models, querysets, services, the
+admin, a host project's code) can use the statuses without pulling in the models.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BasketStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    COMMITTED = "committed", "Committed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WorkItemStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In Progress"
+    BLOCKED = "blocked", "Blocked"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: Work still to be done (``WorkItem.objects.open()``).
+OPEN_WORK_STATES = (WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS, WorkItemStatus.BLOCKED)
+
+#: Work that nothing leaves.
+FINAL_WORK_STATES = (WorkItemStatus.COMPLETED, WorkItemStatus.CANCELLED)
+
+#: The states a work item can be blocked from, and so return to on unblock.
+BLOCKABLE_WORK_STATES = (WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS)
+
+__all__ = [
+    "BLOCKABLE_WORK_STATES",
+    "FINAL_WORK_STATES",
+    "OPEN_WORK_STATES",
+    "BasketStatus",
+    "WorkItemStatus",
+]
