@@ -12,7 +12,7 @@ from diagrams.readme_sync import embed
 
 from django_catalog.diagrams import FORMATS, resolve_targets, stale_diagrams
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DIAGRAMS = ROOT / "diagrams"
 REGENERATE = "Run `make diagrams` and commit the result."
 

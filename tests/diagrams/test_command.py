@@ -17,7 +17,7 @@ from django_catalog.diagrams import GraphvizNotFoundError, render_dot, render_sv
 from django_catalog.models import Basket, WorkItem
 from tests.models import Parcel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAKE_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"/>\n'
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.urls import reverse
 
 from django_catalog.models import (
     Basket,
@@ -18,77 +15,11 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
-from django_catalog.services import commit_basket
+from tests.admin.pages import change_form_data, grant, messages_of, transition_button_names, url
 
 pytestmark = pytest.mark.django_db
 
 ADMIN_MODELS = [CatalogItem, Basket, "basketitem", WorkItem, DispenseLog, CatalogStateLog]
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"admin:django_catalog_{name}", args=args)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-def change_form_data(client, change_url: str, **extra) -> dict:
-    """What a browser posts from the change page: its form fields and the inlines' counters."""
-    response = client.get(change_url)
-    assert response.status_code == 200
-    data = {}
-    form = response.context["adminform"].form
-    for bound in form:
-        value = bound.value()
-        if value is not None:
-            data[bound.html_name] = value
-    for inline in response.context["inline_admin_formsets"]:
-        for bound in inline.formset.management_form:
-            data[bound.html_name] = bound.value()
-    return {**data, **extra}
-
-
-def transition_button_names(client, change_url: str) -> list[str]:
-    response = client.get(change_url)
-    assert response.status_code == 200
-    return [
-        transition.name
-        for block in response.context["fsm_object_transitions"]
-        for transition in block.available_transitions
-    ]
-
-
-@pytest.fixture
-def committed(draft_with_lines, user):
-    """A committed basket with work, one dispensed line and its audit rows."""
-    basket = commit_basket(draft_with_lines, committed_by=user, work_types=["collect", "report"])
-    line = basket.items.order_by("created_at").first()
-    DispenseLog.objects.create(
-        basket_item=line, quantity_dispensed=1, lot_number="LOT-42", expiry_date=date(2031, 1, 1)
-    )
-    work = WorkItem.objects.filter(basket_item=line, work_type="collect").get()
-    work.start(user)
-    return basket
-
-
-@pytest.fixture
-def clerk(django_user_model):
-    """Staff who may see and edit baskets, but holds no transition permission."""
-    clerk = django_user_model.objects.create_user(username="clerk", password="x", is_staff=True)
-    clerk.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="django_catalog",
-            codename__in=["view_basket", "change_basket", "view_catalogstatelog"],
-        )
-    )
-    return clerk
-
-
-def grant(user, *codenames: str) -> None:
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="django_catalog", codename__in=codenames)
-    )
 
 
 # --- pages render --------------------------------------------------------------------------
