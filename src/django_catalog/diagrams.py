@@ -9,15 +9,22 @@ compare committed diagrams with what the code generates.
 
 Formats: Graphviz DOT (:func:`render_dot`), Mermaid ``stateDiagram-v2``
 (:func:`render_mermaid`) and SVG (:func:`render_svg`, needs Graphviz's ``dot``).
+
+:func:`render_page_svg` draws a machine for a web page, with labels and links a caller
+passes per state (a work board's live counts, say): laid out by Graphviz's ``dot`` when it
+is installed, otherwise by grandalf's layered (Sugiyama) layout, a pure-Python library, so
+the page needs no system program.
 """
 
 from __future__ import annotations
 
+import html
+import math
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -28,10 +35,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.encoding import force_str
 from django_fsm import ANY_OTHER_STATE, ANY_STATE, FSMFieldMixin, State
+from grandalf.graphs import Edge as LayoutEdge
+from grandalf.graphs import Graph, Vertex
+from grandalf.layouts import SugiyamaLayout
 
 __all__ = [
     "DEFAULT_TARGETS",
     "FORMATS",
+    "SVG_LAYOUTS",
     "Edge",
     "GraphvizNotFoundError",
     "StateMachine",
@@ -41,6 +52,7 @@ __all__ = [
     "render",
     "render_dot",
     "render_mermaid",
+    "render_page_svg",
     "render_svg",
     "resolve_targets",
     "stale_diagrams",
@@ -52,6 +64,13 @@ DEFAULT_TARGETS = ("django_catalog.Basket.status", "django_catalog.WorkItem.stat
 
 #: Output format -> file extension.
 FORMATS = {"dot": "dot", "mermaid": "mmd", "svg": "svg"}
+
+#: How :func:`render_page_svg` lays a machine out: ``auto`` is ``dot`` when Graphviz is
+#: installed, else ``grandalf``.
+SVG_LAYOUTS = ("auto", "dot", "grandalf")
+
+#: Layout directions: top to bottom, or left to right.
+DIRECTIONS = ("TB", "LR")
 
 INSTALL_GRAPHVIZ = (
     "Graphviz's `dot` program was not found on PATH; it is needed to render SVG. "
@@ -207,12 +226,28 @@ def _dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def render_dot(model: type[models.Model], field_name: str = "status") -> str:
-    """Graphviz DOT source: a point marks the initial state, double borders the final ones."""
-    machine = describe(model, field_name)
+def render_dot(
+    model: type[models.Model],
+    field_name: str = "status",
+    *,
+    state_labels: Mapping[str, str] | None = None,
+    state_links: Mapping[str, str] | None = None,
+    direction: str = "TB",
+) -> str:
+    """Graphviz DOT source: a point marks the initial state, double borders the final ones.
+
+    ``state_labels`` replaces the label of the states it names (by value); ``state_links``
+    makes the states it names links (``URL``) in the SVG that ``dot`` draws. ``direction``
+    is ``"TB"`` (top to bottom, the default) or ``"LR"``.
+    """
+    machine = _relabelled(describe(model, field_name), state_labels)
+    links = _check_links(machine, state_links)
+    graph_attributes = f"label={_dot_quote(machine.name)}, labelloc=t, fontname=Helvetica"
+    if _check_direction(direction) != "TB":
+        graph_attributes += f", rankdir={direction}"
     lines = [
         f"digraph {_dot_quote(machine.name)} {{",
-        f"\tgraph [label={_dot_quote(machine.name)}, labelloc=t, fontname=Helvetica];",
+        f"\tgraph [{graph_attributes}];",
         "\tnode [shape=ellipse, fontname=Helvetica];",
         "\tedge [fontname=Helvetica, fontsize=10];",
     ]
@@ -220,6 +255,9 @@ def render_dot(model: type[models.Model], field_name: str = "status") -> str:
         lines.append(f'\t{_dot_quote(_INITIAL_NODE)} [label="", shape=point, width=0.15];')
     for value, label in machine.states:
         extra = ", peripheries=2" if value in machine.finals else ""
+        if value in links:
+            tooltip = label.replace("\n", " ")
+            extra += f", URL={_dot_quote(links[value])}, target=_top, tooltip={_dot_quote(tooltip)}"
         lines.append(f"\t{_dot_quote(value)} [label={_dot_quote(label)}{extra}];")
     if machine.initial is not None:
         lines.append(f"\t{_dot_quote(_INITIAL_NODE)} -> {_dot_quote(machine.initial)};")
@@ -231,6 +269,31 @@ def render_dot(model: type[models.Model], field_name: str = "status") -> str:
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _relabelled(machine: StateMachine, state_labels: Mapping[str, str] | None) -> StateMachine:
+    """The machine with the labels of the states named in ``state_labels`` replaced."""
+    if not state_labels:
+        return machine
+    unknown = sorted(set(state_labels) - {value for value, _ in machine.states})
+    if unknown:
+        raise ValueError(f"{machine.name} has no state {unknown[0]!r} to label")
+    states = tuple((value, state_labels.get(value, label)) for value, label in machine.states)
+    return StateMachine(machine.name, states, machine.initial, machine.finals, machine.edges)
+
+
+def _check_links(machine: StateMachine, state_links: Mapping[str, str] | None) -> dict[str, str]:
+    links = dict(state_links or {})
+    unknown = sorted(set(links) - {value for value, _ in machine.states})
+    if unknown:
+        raise ValueError(f"{machine.name} has no state {unknown[0]!r} to link")
+    return links
+
+
+def _check_direction(direction: str) -> str:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; choose from {', '.join(DIRECTIONS)}")
+    return direction
 
 
 def _mermaid_ids(states: Iterable[str]) -> dict[str, str]:
@@ -301,6 +364,275 @@ def render(model: type[models.Model], field_name: str, fmt: str) -> bytes:
     if fmt == "svg":
         return render_svg(render_dot(model, field_name))
     raise ValueError(f"unknown diagram format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def render_page_svg(
+    model: type[models.Model],
+    field_name: str = "status",
+    *,
+    state_labels: Mapping[str, str] | None = None,
+    state_links: Mapping[str, str] | None = None,
+    direction: str = "LR",
+    layout: str = "auto",
+) -> str:
+    """An ``<svg>`` element to put in an HTML page, drawn without any network access.
+
+    ``state_labels`` and ``state_links`` replace the labels of the states they name and make
+    those states links (a label may hold a second line after ``"\\n"``). ``layout`` is one of
+    :data:`SVG_LAYOUTS`: ``dot`` raises :class:`GraphvizNotFoundError` without Graphviz,
+    ``grandalf`` needs nothing but the Python package. Raises ``ValueError`` for a state the
+    machine does not have, an unknown layout or direction.
+    """
+    if layout not in SVG_LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose from {', '.join(SVG_LAYOUTS)}")
+    if layout == "auto":
+        layout = "dot" if graphviz_available() else "grandalf"
+    if layout == "dot":
+        dot_source = render_dot(
+            model,
+            field_name,
+            state_labels=state_labels,
+            state_links=state_links,
+            direction=direction,
+        )
+        svg = render_svg(dot_source).decode()
+        return svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
+    machine = _relabelled(describe(model, field_name), state_labels)
+    links = _check_links(machine, state_links)
+    return _LayeredSvg(machine, links, _check_direction(direction)).render()
+
+
+# --- SVG without Graphviz ------------------------------------------------------------------
+# grandalf places the states (its Sugiyama layout, the layered method dot uses too); this
+# part only sizes the boxes it lays out and writes the SVG elements at the places it chose.
+
+_FONT = "Helvetica, Arial, sans-serif"
+_CHAR_WIDTH = 7.5  # average advance of a 14px sans-serif character
+_LINE_HEIGHT = 17.0
+_INITIAL_SIZE = 12.0
+_MARGIN = 16.0
+
+
+class _Box:
+    """A vertex's size for grandalf, which writes the vertex's centre into ``xy``."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.w, self.h = width, height
+        self.xy: tuple[float, float] = (0.0, 0.0)
+
+
+class _Route:
+    """An edge's view for grandalf: it hands over the points the edge passes through."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float]] = []
+
+    def setpath(self, points: Sequence[Sequence[float]]) -> None:
+        self.points = [(float(x), float(y)) for x, y in points]
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+class _LayeredSvg:
+    """One machine drawn as SVG from grandalf's layout."""
+
+    def __init__(self, machine: StateMachine, links: Mapping[str, str], direction: str) -> None:
+        self.machine = machine
+        self.links = links
+        self.flip = direction == "LR"  # grandalf lays out top to bottom; LR swaps the axes
+        self.boxes: dict[str, _Box] = {}
+        self.routes: dict[tuple[str, str], _Route] = {}
+        self.labels: dict[tuple[str, str], str] = {}
+
+    def render(self) -> str:
+        self._lay_out()
+        centres = {state: self._point(box.xy) for state, box in self.boxes.items()}
+        marker = "arrow-" + re.sub(r"\W", "-", self.machine.name, flags=re.ASCII).lower()
+        body: list[str] = []
+        for (source, target), route in self.routes.items():
+            body.append(self._edge(source, target, route, centres, marker))
+        for state, centre in centres.items():
+            body.append(self._node(state, centre))
+        return self._document(body, marker)
+
+    def _size(self, state: str, label: str) -> tuple[float, float]:
+        if state == _INITIAL_NODE:
+            return _INITIAL_SIZE, _INITIAL_SIZE
+        lines = label.split("\n")
+        width = max(len(line) for line in lines) * _CHAR_WIDTH + 36.0
+        height = len(lines) * _LINE_HEIGHT + 22.0
+        return width, height
+
+    def _lay_out(self) -> None:
+        names = dict(self.machine.states)
+        if self.machine.initial is not None:
+            names = {_INITIAL_NODE: "", **names}
+        vertices: dict[str, Vertex] = {}
+        for state, label in names.items():
+            width, height = self._size(state, label)
+            box = _Box(height, width) if self.flip else _Box(width, height)
+            vertex = Vertex(state)
+            vertex.view = box
+            vertices[state] = vertex
+            self.boxes[state] = box
+        pairs: dict[tuple[str, str], list[str]] = {}
+        if self.machine.initial is not None:
+            pairs[(_INITIAL_NODE, self.machine.initial)] = []
+        for edge in self.machine.edges:
+            pairs.setdefault((edge.source, edge.target), []).append(edge.label)
+        edges = []
+        for (source, target), labels in pairs.items():
+            route = _Route()
+            self.routes[(source, target)] = route
+            self.labels[(source, target)] = ", ".join(labels)
+            if source == target:
+                continue  # a loop is drawn beside its state, not laid out
+            edge = LayoutEdge(vertices[source], vertices[target])
+            edge.view = route
+            edges.append(edge)
+        graph = Graph(list(vertices.values()), edges)
+        offset = 0.0
+        for component in graph.C:  # side by side, each laid out on its own
+            layout = SugiyamaLayout(component)
+            layout.xspace, layout.yspace = 40, 60
+            layout.init_all()
+            layout.draw()
+            members = [vertex.view for vertex in component.sV]
+            left = min(box.xy[0] - box.w / 2 for box in members)
+            right = max(box.xy[0] + box.w / 2 for box in members)
+            for box in members:
+                box.xy = (box.xy[0] - left + offset, box.xy[1])
+            for edge in component.sE:
+                edge.view.points = [(x - left + offset, y) for x, y in edge.view.points]
+            offset += right - left + 40
+
+    def _point(self, xy: Sequence[float]) -> tuple[float, float]:
+        x, y = float(xy[0]), float(xy[1])
+        return (y, x) if self.flip else (x, y)
+
+    def _half_size(self, state: str) -> tuple[float, float]:
+        box = self.boxes[state]
+        return (box.h / 2, box.w / 2) if self.flip else (box.w / 2, box.h / 2)
+
+    def _rim(
+        self, state: str, centre: tuple[float, float], toward: tuple[float, float]
+    ) -> tuple[float, float]:
+        """Where the line from ``centre`` toward ``toward`` leaves the state's ellipse."""
+        a, b = self._half_size(state)
+        dx, dy = toward[0] - centre[0], toward[1] - centre[1]
+        if dx == dy == 0:
+            return centre
+        scale = 1 / math.sqrt((dx / a) ** 2 + (dy / b) ** 2)
+        return centre[0] + dx * scale, centre[1] + dy * scale
+
+    def _edge(
+        self,
+        source: str,
+        target: str,
+        route: _Route,
+        centres: Mapping[str, tuple[float, float]],
+        marker: str,
+    ) -> str:
+        label = html.escape(self.labels[(source, target)])
+        style = f'fill="none" stroke="#555" marker-end="url(#{marker})"'
+        if source == target:  # a loop: an arc over the state
+            x, y = centres[source]
+            _, b = self._half_size(source)
+            d = f"M{_number(x - 8)},{_number(y - b)} C{_number(x - 30)},{_number(y - b - 40)} "
+            d += f"{_number(x + 30)},{_number(y - b - 40)} {_number(x + 8)},{_number(y - b)}"
+            text_at = (x, y - b - 34)
+        else:
+            inner = [self._point(p) for p in route.points[1:-1]]
+            first = inner[0] if inner else centres[target]
+            last = inner[-1] if inner else centres[source]
+            start = self._rim(source, centres[source], first)
+            end = self._rim(target, centres[target], last)
+            if not inner and (target, source) in self.routes:
+                # Two states linked both ways: each arrow bends to its own side.
+                mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+                length = math.hypot(end[0] - start[0], end[1] - start[1]) or 1.0
+                nx, ny = (end[1] - start[1]) / length, (start[0] - end[0]) / length
+                control = (mx + nx * 24, my + ny * 24)
+                d = f"M{_number(start[0])},{_number(start[1])} "
+                d += f"Q{_number(control[0])},{_number(control[1])} "
+                d += f"{_number(end[0])},{_number(end[1])}"
+                text_at = (mx + nx * 16, my + ny * 16)
+            else:
+                points = [start, *inner, end]
+                d = "M" + " L".join(f"{_number(x)},{_number(y)}" for x, y in points)
+                middle = len(points) // 2
+                (x1, y1), (x2, y2) = points[middle - 1], points[middle]
+                text_at = ((x1 + x2) / 2, (y1 + y2) / 2 - 4)
+        text = ""
+        if label:
+            text = (
+                f'<text x="{_number(text_at[0])}" y="{_number(text_at[1])}" '
+                f'text-anchor="middle" font-size="11" fill="#333" '
+                f'paint-order="stroke" stroke="#fff" stroke-width="3">{label}</text>'
+            )
+        return f'<g class="edge"><path d="{d}" {style}/>{text}</g>'
+
+    def _node(self, state: str, centre: tuple[float, float]) -> str:
+        x, y = centre
+        if state == _INITIAL_NODE:
+            radius = _number(_INITIAL_SIZE / 2)
+            return (
+                f'<g class="node initial"><circle cx="{_number(x)}" cy="{_number(y)}" '
+                f'r="{radius}" fill="#333"/></g>'
+            )
+        a, b = self._half_size(state)
+        label = dict(self.machine.states)[state]
+        shapes = [(a, b)]
+        if state in self.machine.finals:
+            shapes.append((a - 4, b - 4))
+        ellipses = "".join(
+            f'<ellipse cx="{_number(x)}" cy="{_number(y)}" rx="{_number(rx)}" '
+            f'ry="{_number(ry)}" fill="#fff" stroke="#333"/>'
+            for rx, ry in shapes
+        )
+        lines = label.split("\n")
+        top = y - (len(lines) - 1) * _LINE_HEIGHT / 2 + 5
+        texts = "".join(
+            f'<text x="{_number(x)}" y="{_number(top + index * _LINE_HEIGHT)}" '
+            f'text-anchor="middle" font-size="14">{html.escape(line)}</text>'
+            for index, line in enumerate(lines)
+        )
+        title = f"<title>{html.escape(state)}</title>"
+        content = f"{title}{ellipses}{texts}"
+        if state in self.links:
+            content = f'<a href="{html.escape(self.links[state])}" target="_top">{content}</a>'
+        return f'<g class="node" data-state="{html.escape(state)}">{content}</g>'
+
+    def _document(self, body: list[str], marker: str) -> str:
+        xs: list[float] = []
+        ys: list[float] = []
+        for state, box in self.boxes.items():
+            x, y = self._point(box.xy)
+            a, b = self._half_size(state)
+            xs += [x - a, x + a]
+            ys += [y - b - (44 if (state, state) in self.routes else 0), y + b]
+        for route in self.routes.values():  # bends of long edges may stick out
+            for point in route.points:
+                x, y = self._point(point)
+                xs.append(x)
+                ys.append(y)
+        left, top = min(xs) - _MARGIN, min(ys) - _MARGIN - 20
+        width, height = max(xs) + _MARGIN - left, max(ys) + _MARGIN - top
+        name = html.escape(self.machine.name)
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" '
+            f'height="{_number(height)}" '
+            f'viewBox="{_number(left)} {_number(top)} {_number(width)} {_number(height)}" '
+            f'font-family="{_FONT}" role="img" aria-label="{name}">'
+            f"<title>{name}</title>"
+            f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" '
+            f'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
+            f'<text x="{_number(left + width / 2)}" y="{_number(top + 18)}" '
+            f'text-anchor="middle" font-size="14">{name}</text>' + "".join(body) + "</svg>"
+        )
 
 
 def resolve_targets(specs: Sequence[str] | None) -> list[Target]:

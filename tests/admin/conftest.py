@@ -8,7 +8,13 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from django_catalog.models import DispenseLog, WorkItem
-from django_catalog.services import commit_basket
+from django_catalog.services import (
+    add_item,
+    block_work_item,
+    commit_basket,
+    create_basket,
+    start_work_item,
+)
 
 
 @pytest.fixture
@@ -35,3 +41,36 @@ def clerk(django_user_model):
         )
     )
     return clerk
+
+
+@pytest.fixture
+def make_board(make_catalog_item, organization, user):
+    """Make open work for the board: ``lines`` committed lines of a new visit's basket, each
+    with a ``collect``, a ``process`` and a ``report`` work item; one is started by ``user``,
+    one blocked with a reason, the others are pending. Returns the visit."""
+    from tests.models import Visit
+
+    def make(lines: int = 2, patient: str = "Ada"):
+        visit = Visit.objects.create(organization=organization, patient=patient)
+        basket = create_basket(context=visit)
+        for number in range(lines):
+            add_item(basket, make_catalog_item(name=f"Test {number}"), quantity=1)
+        commit_basket(basket, committed_by=user, work_types=["collect", "process", "report"])
+        work = list(WorkItem.objects.for_basket(basket).order_by("created_at", "id"))
+        start_work_item(work[0], by=user)
+        block_work_item(work[1], "No fasting sample", by=user)
+        return visit
+
+    return make
+
+
+@pytest.fixture
+def board_viewer(django_user_model):
+    """Staff who may view work items (and so the board), but not change them."""
+    viewer = django_user_model.objects.create_user(username="viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="django_catalog", codename="view_workitem"
+        )
+    )
+    return viewer

@@ -1,9 +1,11 @@
 """The catalog in Django's admin.
 
 :mod:`.mixins` holds the reusable pieces (soft delete, transitions run through services),
-:mod:`.forms` what a transition button asks for, :mod:`.model_admins` the registrations.
+:mod:`.forms` what a transition button asks for, :mod:`.board` the work board,
+:mod:`.model_admins` the registrations.
 """
 
+from .board import WorkBoardAdmin
 from .mixins import (
     DeletedFilter,
     ReadOnlyInlineMixin,
@@ -31,5 +33,6 @@ __all__ = [
     "SoftDeleteAdmin",
     "TransitionService",
     "TransitionServiceAdmin",
+    "WorkBoardAdmin",
     "WorkItemAdmin",
 ]

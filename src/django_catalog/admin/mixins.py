@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
 
@@ -115,6 +116,21 @@ class TransitionServiceAdmin(FSMAdminMixin):
             return []
         return list(super()._get_fsm_extra_context(request=request, obj=obj))
 
+    def fsm_transition_view(
+        self, request: HttpRequest, object_id: str, transition_name: str, **kwargs: Any
+    ) -> HttpResponse:
+        """The page a transition's form is on; ``?next=`` (a page of this site) is where it
+        returns to once done or refused, instead of the object's change page."""
+        response: HttpResponse = super().fsm_transition_view(
+            request, object_id, transition_name, **kwargs
+        )
+        back = request.GET.get("next", "")
+        if response.status_code == 302 and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(back)
+        return response
+
     def _apply_fsm_transition(
         self,
         *,
@@ -134,6 +150,13 @@ class TransitionServiceAdmin(FSMAdminMixin):
             )
             return False
         label = self.get_fsm_label(transition)
+        if not self.has_change_permission(request, obj):
+            self.message_user(
+                request,
+                f"You do not have permission to change this {obj._meta.verbose_name}.",
+                messages.ERROR,
+            )
+            return False
         if not transition.has_perm(obj, request.user):
             self.message_user(
                 request, f"You do not have permission to run {label!r}.", messages.ERROR

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 
 from .. import services
 from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
+from .board import WorkBoardAdmin
 from .forms import BlockWorkItemForm, CancelWorkItemForm, CommitBasketForm
 from .mixins import ReadOnlyInlineMixin, SoftDeleteAdmin, TransitionService, TransitionServiceAdmin
 
@@ -228,7 +229,7 @@ def _cancel_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) 
 
 
 @admin.register(WorkItem)
-class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
+class WorkItemAdmin(WorkBoardAdmin, TransitionServiceAdmin, SoftDeleteAdmin):
     transition_services: ClassVar[dict[str, TransitionService]] = {
         "start": _start_work_item,
         "complete": _complete_work_item,
