@@ -46,8 +46,9 @@ def clerk(django_user_model):
 @pytest.fixture
 def make_board(make_catalog_item, organization, user):
     """Make open work for the board: ``lines`` committed lines of a new visit's basket, each
-    with a ``collect``, a ``process`` and a ``report`` work item; one is started by ``user``,
-    one blocked with a reason, the others are pending. Returns the visit."""
+    with a ``collect``, a ``process`` and a ``report`` work item; the first line's collect is
+    started by ``user``, its process blocked with a reason, the rest is pending. Returns the
+    visit."""
     from tests.models import Visit
 
     def make(lines: int = 2, patient: str = "Ada"):
@@ -56,9 +57,10 @@ def make_board(make_catalog_item, organization, user):
         for number in range(lines):
             add_item(basket, make_catalog_item(name=f"Test {number}"), quantity=1)
         commit_basket(basket, committed_by=user, work_types=["collect", "process", "report"])
-        work = list(WorkItem.objects.for_basket(basket).order_by("created_at", "id"))
-        start_work_item(work[0], by=user)
-        block_work_item(work[1], "No fasting sample", by=user)
+        first_line = basket.items.order_by("created_at", "id").first()
+        work = WorkItem.objects.filter(basket_item=first_line)
+        start_work_item(work.get(work_type="collect"), by=user)
+        block_work_item(work.get(work_type="process"), "No fasting sample", by=user)
         return visit
 
     return make
@@ -74,3 +76,15 @@ def board_viewer(django_user_model):
         )
     )
     return viewer
+
+
+@pytest.fixture(params=["dot", "grandalf"])
+def layout(request, monkeypatch):
+    """The board's picture drawn by Graphviz when it is installed, and without it."""
+    from django_catalog import diagrams
+
+    if request.param == "grandalf":
+        monkeypatch.setattr(diagrams, "graphviz_available", lambda: False)
+    elif not diagrams.graphviz_available():
+        pytest.skip("Graphviz's dot is not installed")
+    return request.param

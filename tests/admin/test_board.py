@@ -46,7 +46,9 @@ def test_open_work_in_columns_by_status(admin_client, make_board):
         "blocked",
     ]
     for status in ("pending", "in_progress", "blocked"):
-        expected = {str(pk) for pk in open_work().filter(status=status).values_list("pk", flat=True)}
+        expected = {
+            str(pk) for pk in open_work().filter(status=status).values_list("pk", flat=True)
+        }
         assert card_ids(response, status) == expected
     assert str(done.pk) not in response.content.decode()
 
@@ -187,18 +189,6 @@ def test_a_bad_filter_is_a_clear_error_and_shows_no_cards(
 # --- the diagram ---------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["dot", "grandalf"])
-def layout(request, monkeypatch):
-    """The board's picture drawn by Graphviz when it is installed, and without it."""
-    from django_catalog import diagrams
-
-    if request.param == "grandalf":
-        monkeypatch.setattr(diagrams, "graphviz_available", lambda: False)
-    elif not diagrams.graphviz_available():
-        pytest.skip("Graphviz's dot is not installed")
-    return request.param
-
-
 def test_the_diagram_shows_live_counts_and_links_each_state(admin_client, make_board, layout):
     make_board(lines=2)  # 4 pending, 1 in progress, 1 blocked
     complete_work_item(WorkItem.objects.get(status="in_progress"))
@@ -274,9 +264,7 @@ def test_start_from_the_board_runs_the_service_and_comes_back(admin_client, admi
     assert messages_of(admin_client.get(board))[-1] == "Start: done."
 
 
-def test_block_opens_its_reason_form_and_returns_to_the_board(
-    admin_client, admin_user, make_board
-):
+def test_block_opens_its_reason_form_and_returns_to_the_board(admin_client, admin_user, make_board):
     make_board(lines=1)
     pending = WorkItem.objects.get(status="pending")
     board = f"{BOARD}?status=pending"

@@ -42,12 +42,6 @@ def fake_dot(tmp_path_factory, monkeypatch):
     return received
 
 
-@pytest.fixture
-def no_dot(tmp_path_factory, monkeypatch):
-    """A PATH on which Graphviz's ``dot`` cannot be found."""
-    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty-bin")))
-
-
 def test_by_default_the_catalogs_machines_are_written_in_every_format(tmp_path, fake_dot):
     out, err = run("--output", str(tmp_path / "out"))
 
