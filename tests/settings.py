@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
     "django_catalog",
@@ -58,5 +59,8 @@ TEMPLATES = [
         },
     }
 ]
+# The browser tests' live server serves the admin's CSS and scripts from the apps.
+STATIC_URL = "static/"
+
 # Fast hashing: the suite creates users, it does not test password storage.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
