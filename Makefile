@@ -17,6 +17,17 @@ PY := $(BIN)/python
 # One stamp per Django spec, so changing DJANGO_SPEC reinstalls.
 STAMP := $(BIN)/.django-catalog-installed-$(shell printf '%s' '$(DJANGO_SPEC)' | cksum | cut -d' ' -f1)
 
+# `make test BROWSER=no` leaves out the end-to-end tests in Chromium (tests/browser/), e.g.
+# where no Chromium is installed; by default they run, and skip when none is found (not in CI).
+BROWSER ?= yes
+ifeq ($(BROWSER),no)
+SQLITE_MARKERS := not postgres and not browser
+POSTGRES_ARGS := -m "not browser"
+else
+SQLITE_MARKERS := not postgres
+POSTGRES_ARGS :=
+endif
+
 # The demo project: an SQLite file and the folder the state diagrams are rendered into.
 DEMO_DB ?= example/demo.sqlite3
 DEMO_DIAGRAMS ?= example/diagrams
@@ -44,10 +55,10 @@ test: test-sqlite test-postgres ## Run the whole suite on SQLite, then on Postgr
 
 test-sqlite: install ## Run the suite on SQLite (PostgreSQL-only tests deselected)
 	$(PY) -m django --version
-	$(PY) -m pytest -m "not postgres"
+	$(PY) -m pytest -m "$(SQLITE_MARKERS)"
 
 test-postgres: install ## Run the suite on PostgreSQL (starts a throwaway server if none is configured)
-	CATALOG_TEST_DATABASE=postgres $(PY) -m pytest
+	CATALOG_TEST_DATABASE=postgres $(PY) -m pytest $(POSTGRES_ARGS)
 
 lint: install ## ruff (lint and format check) on the code, mypy with django-stubs on src/
 	$(BIN)/ruff check src tests example
