@@ -30,8 +30,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Browser:
+    """Chromium, for the tests of one module (and only while they run: see below)."""
     if not CHROMIUM.is_file():
         message = (
             f"No Chromium at {CHROMIUM}: install Debian's (`apt-get install chromium`) or point "
