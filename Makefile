@@ -87,8 +87,9 @@ $(TRIXIE_ROOT)/.built:
 		exit 1; fi
 	command -v debootstrap >/dev/null || { apt-get update && apt-get install -y debootstrap; }
 	rm -rf $(TRIXIE_ROOT).partial
+	mkdir -p $(dir $(abspath $(TRIXIE_ROOT)))
 	debootstrap --variant=minbase --include=$(TRIXIE_PACKAGES) \
-		trixie $(TRIXIE_ROOT).partial $(DEBIAN_MIRROR)
+		trixie $(abspath $(TRIXIE_ROOT)).partial $(DEBIAN_MIRROR)
 	mkdir -p $(TRIXIE_ROOT).partial/src
 	touch $(TRIXIE_ROOT).partial/.built
 	mv $(TRIXIE_ROOT).partial $(TRIXIE_ROOT)
