@@ -1,6 +1,6 @@
 """The sdist and wheel build cleanly and carry the metadata PyPI will show.
 
-The build runs once per session on a copy of what the sdist needs, without build isolation
+The build runs once per test run, on a copy of what the sdist needs, without build isolation
 (``build`` and ``setuptools`` come with the ``test`` extra), so it needs no network and
 leaves the checkout untouched; it takes a second or two.
 """
