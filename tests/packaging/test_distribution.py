@@ -105,3 +105,21 @@ def test_classifiers_list_each_supported_django_and_python(build):
     }
     assert djangos == {"Framework :: Django :: 5.2", "Framework :: Django :: 6.0"}
     assert pythons == {f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 15)}
+
+
+def test_wheel_and_sdist_carry_the_admin_templates(build):
+    templates = {
+        "django_catalog/templates/admin/django_catalog/workitem/board.html",
+        "django_catalog/templates/admin/django_catalog/workitem/change_list.html",
+    }
+    with zipfile.ZipFile(build.only("*.whl")) as wheel:
+        assert templates <= set(wheel.namelist())
+    with tarfile.open(build.only("*.tar.gz")) as sdist:
+        names = sdist.getnames()
+    for template in templates:
+        assert any(name.endswith(f"/src/{template}") for name in names), template
+
+
+def test_the_board_diagram_needs_grandalf_at_run_time(build):
+    requires = build.wheel_metadata().get_all("Requires-Dist")
+    assert "grandalf>=0.8" in requires
