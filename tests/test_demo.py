@@ -72,3 +72,23 @@ def test_demo_renders_the_state_diagrams_into_the_folder_it_names(tmp_path):
     assert f"Rendered into {diagrams}" in output
     for name in ("basket_status.dot", "basket_status.mmd", "workitem_status.mmd"):
         assert (diagrams / name).read_text().strip(), name
+
+
+def test_the_demo_admin_serves_the_work_board_it_points_to():
+    source = (ROOT / "example/clinic/management/commands/demo_superuser.py").read_text()
+    assert "http://127.0.0.1:8000/admin/django_catalog/workitem/board/" in source
+    check = (
+        "import django; django.setup(); from django.urls import resolve; "
+        "print(resolve('/admin/django_catalog/workitem/board/').url_name)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT / "example",
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "demo_project.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django_catalog_work_board"

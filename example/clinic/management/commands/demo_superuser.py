@@ -25,4 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  username: {USERNAME}")
         self.stdout.write(f"  password: {PASSWORD}")
         self.stdout.write("  Try: Baskets > the draft for visit V-1043 > Commit.")
+        self.stdout.write(
+            "  Then: Work items > Work board, at "
+            "http://127.0.0.1:8000/admin/django_catalog/workitem/board/"
+        )
         self.stdout.write("")
