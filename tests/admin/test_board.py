@@ -246,6 +246,9 @@ def test_each_card_offers_what_the_change_page_offers(admin_client, make_board):
     assert sorted(card_actions(response, pending)) == ["block", "cancel", "start"]
     assert sorted(card_actions(response, started)) == ["block", "cancel", "complete"]
     assert sorted(card_actions(response, blocked)) == ["cancel", "unblock"]
+    # What acts at once comes before what asks for a reason.
+    assert list(card_actions(response, pending))[0] == "start"
+    assert list(card_actions(response, blocked))[0] == "unblock"
 
 
 def test_start_from_the_board_runs_the_service_and_comes_back(admin_client, admin_user, make_board):

@@ -219,7 +219,8 @@ class WorkBoardAdmin:
                 if self._needs_form(work_item, offered.name):
                     action.form_url = self._transition_url(work_item, offered.name, here)
                 actions.append(action)
-        return actions
+        # The buttons that act at once first, then those that ask for something.
+        return sorted(actions, key=lambda action: action.form_url is not None)
 
     def _needs_form(self, work_item: WorkItem, name: str) -> bool:
         transition = self._get_fsm_transition_by_name(obj=work_item, transition_name=name)  # type: ignore[attr-defined]
