@@ -112,7 +112,9 @@ class StateMachineMixin(ConcurrentTransitionMixin):
         only while the row still holds this state, so a rule that depends on the stored state
         can rely on it instead of reading the row again.
         """
-        attname = self._meta.get_field(field_name).attname  # type: ignore[attr-defined]
+        attname = next(
+            field.attname for field in self._meta.concrete_fields if field.name == field_name
+        )
         return self._ConcurrentTransitionMixin__initial_states[attname]  # type: ignore[attr-defined]
 
 

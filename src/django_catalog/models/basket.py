@@ -35,6 +35,7 @@ from .fields import (
     quantity_field,
     quantity_positive,
 )
+from .triggers import draft_lines_only, frozen_basket_triggers
 from .work import WorkItem
 
 if TYPE_CHECKING:
@@ -115,9 +116,7 @@ class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
 
     def hard_delete(self) -> tuple[int, dict[str, int]]:
         """Delete the baskets for good; refused if one is committed or has dispensed lines."""
-        lines = BasketItem.all_objects.using(self.db).filter(
-            basket__in=Subquery(self.values("pk"))
-        )
+        lines = BasketItem.all_objects.using(self.db).filter(basket__in=Subquery(self.values("pk")))
         return write_while_baskets_allow(
             self.db,
             Q(pk__in=Subquery(self.values("pk"))),
@@ -132,9 +131,9 @@ class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
     def update(self, **kwargs: Any) -> int:
         """Refuse to change the request fields of a basket that is no longer a draft."""
         fields = [
-            name
-            for name in REQUEST_FIELDS
-            if name in kwargs or Basket._meta.get_field(name).attname in kwargs
+            field.name
+            for field in Basket._meta.concrete_fields
+            if field.name in REQUEST_FIELDS and {field.name, field.attname} & set(kwargs)
         ]
         if not fields:
             return super().update(**kwargs)
@@ -243,6 +242,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             ("commit_basket", "Can commit basket"),
             ("cancel_basket", "Can cancel basket"),
         ]
+        triggers = frozen_basket_triggers(REQUEST_FIELDS)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; the request fields of a basket that is no longer a draft cannot change.
@@ -265,15 +265,14 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     def _request_fields_changed(
         self, using: str | None, update_fields: Iterable[str] | None
     ) -> list[str]:
-        names = [
-            name
-            for name in REQUEST_FIELDS
-            if update_fields is None
-            or {name, self._meta.get_field(name).attname} & set(update_fields)
+        fields = [
+            field
+            for field in self._meta.concrete_fields
+            if field.name in REQUEST_FIELDS
+            and (update_fields is None or {field.name, field.attname} & set(update_fields))
         ]
-        if not names:
+        if not fields:
             return []
-        fields = [self._meta.get_field(name) for name in names]
         db = using or router.db_for_write(type(self), instance=self)
         stored = (
             type(self)
@@ -285,9 +284,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         if stored is None:
             return []
         return [
-            field.name
-            for field in fields
-            if getattr(self, field.attname) != stored[field.attname]  # type: ignore[union-attr]
+            field.name for field in fields if getattr(self, field.attname) != stored[field.attname]
         ]
 
     def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
@@ -438,6 +435,7 @@ class BasketItem(UUIDModel, BaseModel):
             quantity_positive("quantity", "basketitem_quantity_positive"),
             price_not_negative("basketitem_unit_price_not_negative"),
         ]
+        triggers = [draft_lines_only(Basket)]
 
     @property
     def line_total(self) -> Decimal | None:

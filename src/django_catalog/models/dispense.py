@@ -7,7 +7,7 @@ restoring a voided log is refused when the line no longer has room for it.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import models, router, transaction
@@ -48,7 +48,7 @@ class DispenseLogQuerySet(SoftDeleteQuerySet["DispenseLog"]):
 
 
 def _line_model() -> type[models.Model]:
-    return cast("type[models.Model]", DispenseLog._meta.get_field("basket_item").related_model)
+    return DispenseLog._meta.get_field("basket_item").related_model
 
 
 def _places() -> Decimal:
@@ -184,8 +184,9 @@ class DispenseLog(UUIDModel, BaseModel):
         )
         if stored is None:  # no such row: the save inserts it
             return []
+        mine = {field.name: field.to_python(getattr(self, field.attname)) for field in fields}
         return [
             field.name
             for field in fields
-            if field.to_python(getattr(self, field.attname)) != field.to_python(stored[field.attname])
+            if mine[field.name] != field.to_python(stored[field.attname])
         ]
