@@ -4,6 +4,7 @@ form error or a message (never a 500), and nothing changes."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 
 from django_catalog.models import Basket, BasketItem, BasketStatus, DispenseLog, WorkItem
 from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket, dispense
@@ -215,6 +216,7 @@ def test_bulk_deleting_a_committed_basket_shows_why_and_deletes_nothing(
     assert response.status_code == 200
     assert any("Nothing deleted" in m for m in messages_of(response))
     assert catalog_rows() == before
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
 
 
 def test_a_cancelled_basket_can_be_deleted(admin_client, cancelled):

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
 
 from django_catalog import BasketFrozenError, BasketStateError, DispensedLineError
 from django_catalog.models import Basket, BasketItem, BasketStatus, DispenseLog
@@ -271,6 +273,29 @@ def test_a_committed_basket_cannot_be_deleted(committed_basket, catalog_rows, wr
         BasketStatus.COMMITTED,
         action,
     )
+
+
+def test_a_plain_queryset_update_cannot_mark_a_committed_basket_deleted(
+    committed_basket, catalog_rows
+):
+    assert_refused(
+        catalog_rows,
+        lambda: Basket.objects.filter(pk=committed_basket.pk).update(deleted_at=timezone.now()),
+    )
+
+
+def test_a_stale_draft_copy_cannot_write_its_request_over_the_committed_basket(
+    draft_with_lines, catalog_rows
+):
+    stale = Basket.objects.get(pk=draft_with_lines.pk)
+    commit_basket(draft_with_lines, work_types=["collect"])
+    stale.notes = "edited in another tab"
+
+    def save():
+        with transaction.atomic():  # django-fsm's refusal breaks the transaction it is in
+            stale.save()
+
+    assert_refused(catalog_rows, save, ConcurrentTransition)
 
 
 def test_a_cancelled_basket_can_be_deleted_and_hard_deleted_with_its_lines(cancelled_line):

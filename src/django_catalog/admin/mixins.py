@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -95,9 +96,13 @@ class SoftDeleteAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
     def delete_selected(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
-        """Django's delete action; a refusal (one row may not be deleted) deletes nothing."""
+        """Django's delete action; a refusal (one row may not be deleted) deletes nothing.
+
+        In one transaction, so the admin log's "deleted" entries go too when it is refused.
+        """
         try:
-            return django_delete_selected(self, request, queryset)
+            with transaction.atomic(using=queryset.db):
+                return django_delete_selected(self, request, queryset)
         except CatalogError as error:
             self.message_user(request, f"Nothing deleted: {error}", messages.ERROR)
             return None

@@ -129,12 +129,24 @@ class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
     hard_delete.queryset_only = True  # type: ignore[attr-defined]
 
     def update(self, **kwargs: Any) -> int:
-        """Refuse to change the request fields of a basket that is no longer a draft."""
+        """Refuse to change the request fields of a basket that is no longer a draft, or to
+        mark a committed basket deleted."""
         fields = [
             field.name
             for field in Basket._meta.concrete_fields
             if field.name in REQUEST_FIELDS and {field.name, field.attname} & set(kwargs)
         ]
+        if kwargs.get("deleted_at") is not None:
+            return write_while_baskets_allow(
+                self.db,
+                Q(pk__in=Subquery(self.values("pk"))),
+                UNDELETABLE_BASKET_STATES,
+                partial(BasketFrozenError, action="delete"),
+                partial(self._update_request, fields, kwargs),
+            )
+        return self._update_request(fields, kwargs)
+
+    def _update_request(self, fields: list[str], kwargs: dict[str, Any]) -> int:
         if not fields:
             return super().update(**kwargs)
         return write_while_baskets_allow(
