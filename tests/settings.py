@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
+    "pgtrigger",
     "django_catalog",
     "tests",
 ]
