@@ -35,9 +35,11 @@ from .signals import announce_dispensed_on_commit
 from .states import BasketStatus, WorkItemStatus
 from .validation import (
     clean_block_reason,
+    clean_date,
     clean_metadata,
     clean_price,
     clean_quantity,
+    clean_text,
     normalize_work_types,
     object_id_text,
 )
@@ -132,8 +134,10 @@ def create_basket(
     means "no key".
     """
     metadata = clean_metadata(metadata)
-    if idempotency_key is not None and not isinstance(idempotency_key, str):
-        raise ValueError(f"idempotency_key must be a string, got {type(idempotency_key).__name__}")
+    notes = clean_text(notes, "notes")
+    idempotency_key = clean_text(
+        idempotency_key, "idempotency_key", Basket._meta.get_field("idempotency_key").max_length
+    )
     if context is not None and context.pk is None:
         raise ValueError("context must be a saved model instance")
     idempotency_key = idempotency_key or None
@@ -216,6 +220,7 @@ def add_item(
     """
     quantity = clean_quantity(quantity, BasketItem._meta.get_field("quantity"))
     unit_price = clean_price(unit_price, BasketItem._meta.get_field("unit_price"))
+    instructions = clean_text(instructions, "instructions")
     metadata = clean_metadata(metadata)
     with transaction.atomic():
         locked = _lock(basket, BasketNotFoundError)
@@ -275,6 +280,7 @@ def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = N
         BasketNotFoundError: the basket was deleted.
         BasketAlreadyCommittedError: the basket was committed (it can no longer be cancelled).
     """
+    description = clean_text(description, "description")
     with transaction.atomic():
         locked = _lock(basket, BasketNotFoundError)
         if locked.status == BasketStatus.CANCELLED:
@@ -361,6 +367,7 @@ def cancel_work_item(work_item: WorkItem, reason: str = "", *, by: Any = None) -
     Raises:
         WorkItemStateError: the work item is completed.
     """
+    reason = clean_text(reason, "reason")
     return _transition_work_item(
         work_item,
         "cancel",
@@ -399,12 +406,15 @@ def dispense(
         quantity, DispenseLog._meta.get_field("quantity_dispensed"), name="quantity"
     )
     metadata = clean_metadata(metadata)
+    lot_number = clean_text(
+        lot_number, "lot_number", DispenseLog._meta.get_field("lot_number").max_length
+    )
     log = DispenseLog(
         quantity_dispensed=quantity,
         dispensed_by=dispensed_by,
         lot_number=lot_number,
-        expiry_date=expiry_date,
-        notes=notes,
+        expiry_date=clean_date(expiry_date, "expiry_date"),
+        notes=clean_text(notes, "notes"),
         metadata=metadata,
     )
     # Field checks (lot number length, a parseable expiry date) without touching the database.
