@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError, transaction
 
 from django_catalog.models import Basket, CatalogItem
 from tests.models import Organization
@@ -159,3 +160,13 @@ def test_restore_writes_only_the_deletion_stamps(catalog_item):
     stored = CatalogItem.objects.get(pk=catalog_item.pk)
     assert stored.name == "Renamed elsewhere"
     assert catalog_item.deleted_at is None
+
+
+def test_saving_a_row_that_no_longer_exists_does_not_insert_it_again(catalog_item):
+    stale = CatalogItem.objects.get(pk=catalog_item.pk)
+    catalog_item.hard_delete()
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        stale.save()
+
+    assert not CatalogItem.all_objects.filter(pk=stale.pk).exists()
