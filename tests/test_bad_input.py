@@ -265,7 +265,7 @@ def test_too_many_work_types_are_refused_before_the_basket_is_locked(
 
 def test_the_maximum_number_of_work_types_is_accepted(draft_with_lines):
     types = [f"type-{n}" for n in range(MAX_WORK_TYPES)]
-    commit_basket(draft_with_lines, work_types=[*types, *types])  # duplicates do not count
+    commit_basket(draft_with_lines, work_types=[*types, *types])  # a repeated type counts once
     assert draft_with_lines.work_items().count() == 2 * MAX_WORK_TYPES
 
 

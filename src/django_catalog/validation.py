@@ -240,7 +240,7 @@ def normalize_work_types(work_types: Iterable[str] | None) -> list[str]:
         return []
     if isinstance(work_types, (str, bytes)):
         raise ValueError("work_types must be an iterable of work type names, not a single string")
-    roles: dict[str, None] = {}  # a dict keeps the order and finds duplicates at once
+    roles: dict[str, None] = {}  # a dict keeps the order and drops repeats at once
     for role in work_types:
         if not isinstance(role, str) or not role.strip():
             raise ValueError(f"work_types: each work type must be a non-empty string, got {role!r}")
