@@ -23,7 +23,7 @@ from django_catalog.services import (
     dispense,
 )
 from django_catalog.validation import MAX_WORK_TYPES
-from tests.admin.pages import url
+from tests.admin.pages import change_form_data, url
 
 pytestmark = pytest.mark.django_db
 
@@ -283,4 +283,31 @@ def test_the_admin_commit_form_shows_too_many_work_types_as_a_form_error(
     assert (
         f"at most {MAX_WORK_TYPES}" in response.context["transition_form"].errors["work_types"][0]
     )
+    assert catalog_rows() == before
+
+
+# --- the same metadata rules in full_clean() and the admin --------------------------------
+
+
+@pytest.mark.parametrize(
+    "metadata", [*BAD_METADATA.values(), ["a", "list"]], ids=[*BAD_METADATA, "list"]
+)
+def test_full_clean_refuses_the_metadata_the_services_refuse(catalog_item, metadata):
+    catalog_item.metadata = metadata
+    with pytest.raises(ValidationError) as caught:
+        catalog_item.full_clean()
+    assert list(caught.value.message_dict) == ["metadata"]
+
+
+@pytest.mark.parametrize("typed", ['{"reading": NaN}', '{"note": "a\\u0000b"}', '{"x": Infinity}'])
+def test_the_admin_form_shows_bad_metadata_as_a_form_error(
+    admin_client, catalog_item, catalog_rows, typed
+):
+    change = url("catalogitem_change", catalog_item.pk)
+    before = catalog_rows()
+
+    response = admin_client.post(change, change_form_data(admin_client, change, metadata=typed))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["metadata"]
     assert catalog_rows() == before

@@ -166,6 +166,20 @@ def clean_metadata(value: Any, name: str = "metadata") -> dict[str, Any]:
     return normalized
 
 
+def validate_metadata(value: Any) -> None:
+    """Field validator: metadata :func:`clean_metadata` accepts, for ``full_clean()``.
+
+    So the admin and model forms refuse what the services refuse (NaN, NUL characters, ...)
+    with a form error, instead of the database refusing it on save.
+    """
+    try:
+        clean_metadata(value)
+    except ValidationError as error:
+        raise ValidationError(error.messages, code="invalid") from None
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid") from None
+
+
 def _holds_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value

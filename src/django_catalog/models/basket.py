@@ -23,6 +23,7 @@ from .catalog import CatalogItem
 from .dispense import DispenseLog
 from .fields import (
     currency_field,
+    metadata_field,
     price_field,
     price_not_negative,
     quantity_field,
@@ -68,7 +69,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     class Meta:
         app_label = "django_catalog"
@@ -185,7 +186,7 @@ class BasketItem(UUIDModel, BaseModel):
     currency = currency_field()
 
     instructions = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     class Meta:
         app_label = "django_catalog"

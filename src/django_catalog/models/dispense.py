@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from .base import BaseModel, UUIDModel
-from .fields import quantity_field, quantity_positive
+from .fields import metadata_field, quantity_field, quantity_positive
 
 
 class DispenseLog(UUIDModel, BaseModel):
@@ -33,7 +33,7 @@ class DispenseLog(UUIDModel, BaseModel):
     expiry_date = models.DateField(null=True, blank=True)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     class Meta:
         app_label = "django_catalog"
