@@ -89,3 +89,18 @@ def test_the_delete_action_retires_catalog_items_that_were_ordered(admin_client,
     assert CatalogItem.all_objects.filter(pk__in=[i.pk for i in items]).count() == 2
     assert WorkItem.objects.for_basket(committed).exists()
     assert CatalogStateLog.objects.for_(committed).exists()
+
+
+def test_saving_a_change_form_opened_before_the_delete_keeps_the_row_deleted(
+    admin_client, make_catalog_item
+):
+    item = make_catalog_item(name="Retired")
+    change = url("catalogitem_change", item.pk)
+    opened_earlier = change_form_data(admin_client, change, name="Renamed")
+    item.delete()
+
+    admin_client.post(change, opened_earlier)
+
+    stored = CatalogItem.all_objects.get(pk=item.pk)
+    assert stored.name == "Renamed"
+    assert stored.is_deleted
