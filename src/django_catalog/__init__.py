@@ -48,6 +48,8 @@ _EXPORTS = {
         "BasketStateError",
         "BasketAlreadyCommittedError",
         "BasketCancelledError",
+        "BasketFrozenError",
+        "DispensedLineError",
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "IdempotencyKeyRetiredError",
@@ -60,6 +62,7 @@ _EXPORTS = {
         "BasketNotCommittedError",
         "OverDispenseError",
         "ExpiredLotError",
+        "DispenseLogReadOnlyError",
     ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
