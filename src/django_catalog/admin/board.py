@@ -25,7 +25,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from ..diagrams import render_page_svg
@@ -216,36 +216,35 @@ class WorkBoardAdmin:
         for block in self._get_fsm_extra_context(request=request, obj=work_item):  # type: ignore[attr-defined]
             for offered in block.available_transitions:
                 action = CardAction(offered.name, offered.label, offered.help_text)
-                if self._needs_form(work_item, offered.name):
-                    action.form_url = self._transition_url(work_item, offered.name, here)
+                if self._has_transition_page(offered.name):  # type: ignore[attr-defined]
+                    action.form_url = self._card_transition_url(work_item, offered.name, here)
                 actions.append(action)
         # The buttons that act at once first, then those that ask for something.
         return sorted(actions, key=lambda action: action.form_url is not None)
 
-    def _needs_form(self, work_item: WorkItem, name: str) -> bool:
-        transition = self._get_fsm_transition_by_name(obj=work_item, transition_name=name)  # type: ignore[attr-defined]
-        return self.get_fsm_transition_form(transition) is not None  # type: ignore[attr-defined]
-
-    def _transition_url(self, work_item: WorkItem, name: str, back_to: str) -> str:
-        opts = self.model._meta  # type: ignore[attr-defined]
-        url = reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_transition",  # type: ignore[attr-defined]
-            kwargs={"object_id": work_item.pk, "transition_name": name},
-        )
+    def _card_transition_url(self, work_item: WorkItem, name: str, back_to: str) -> str:
+        """The transition's own page, coming back to ``back_to`` (the board) when done."""
+        url = self._transition_url(work_item, name)  # type: ignore[attr-defined]
         return f"{url}?{urlencode({'next': back_to})}"
 
     def _run_card_transition(self, request: HttpRequest) -> HttpResponse:
-        """A card's button: run it as the change page would, then show the board again."""
+        """A card's button: run it as the change page would, then show the board again.
+
+        The same doors as the change page's buttons: the view and change permissions on the
+        work item (403 without them), a deleted row refused, then the transition's own
+        permission and service (:meth:`TransitionServiceAdmin._apply_fsm_transition`).
+        """
         back = request.get_full_path()
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            back = self.board_url()
-        work_item = self.get_object(request, request.POST.get("work_item", ""))  # type: ignore[attr-defined]
+        work_item_id = request.POST.get("work_item", "")
         name = request.POST.get("transition", "")
-        if work_item is None:
+        if self.get_object(request, work_item_id) is None:  # type: ignore[attr-defined]
             self.message_user(request, "That work item no longer exists.", messages.ERROR)  # type: ignore[attr-defined]
             return HttpResponseRedirect(back)
-        if name in self.transition_services and self._needs_form(work_item, name):  # type: ignore[attr-defined]
-            return HttpResponseRedirect(self._transition_url(work_item, name, back))
+        work_item = self._transition_object(request, work_item_id)  # type: ignore[attr-defined]
+        if isinstance(work_item, HttpResponse):
+            return work_item
+        if self._has_transition_page(name):  # type: ignore[attr-defined]
+            return HttpResponseRedirect(self._card_transition_url(work_item, name, back))
         self._apply_fsm_transition(obj=work_item, transition_name=name, request=request)  # type: ignore[attr-defined]
         return HttpResponseRedirect(back)
 
