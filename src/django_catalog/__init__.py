@@ -48,6 +48,7 @@ _EXPORTS = {
         "BasketCancelledError",
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
+        "UnknownBasketLineError",
         "ItemNotAvailableError",
         "WorkItemError",
         "WorkItemStateError",

@@ -58,6 +58,19 @@ class BasketEmptyError(BasketError):
         super().__init__(f"Cannot commit empty basket {basket_id}")
 
 
+class UnknownBasketLineError(BasketError):
+    """A commit named work for lines that are not (live) lines of the basket.
+
+    ``line_ids`` are the ids it named that the basket does not hold; nothing was committed.
+    """
+
+    def __init__(self, basket_id: Any, line_ids: list[Any]):
+        self.basket_id = basket_id
+        self.line_ids = list(line_ids)
+        names = ", ".join(str(line_id) for line_id in self.line_ids)
+        super().__init__(f"Basket {basket_id} has no line {names}: work_types names unknown lines")
+
+
 class IdempotencyKeyConflictError(BasketError):
     """An idempotency key was replayed with parameters that differ from the original call.
 

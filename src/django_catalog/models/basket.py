@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +13,11 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from .. import signals
+from ..exceptions import UnknownBasketLineError
 from ..fsm import StateField, StateMachineMixin, catalog_transition
 from ..spawning import insert_work_items
 from ..states import BasketStatus, WorkItemStatus
-from ..validation import normalize_work_types, object_id_text
+from ..validation import normalize_work_plan, object_id_text
 from .base import BaseModel, UUIDModel
 from .catalog import CatalogItem
 from .dispense import DispenseLog
@@ -139,21 +139,38 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         *,
         by: Any = None,
         description: str | None = None,
-        work_types: Iterable[str] = (),
+        work_types: Any = None,
     ) -> int:
-        """Freeze the basket and spawn one work item per (line, work type).
+        """Freeze the basket and spawn its lines' work: one work item per (line, work type).
 
-        Records ``by`` as ``committed_by``. Never duplicates an existing (line, role).
-        Returns how many work items it created. The work items are inserted in one
-        statement, whatever the number of lines and work types (see :mod:`..spawning`).
+        ``work_types`` is ``None`` (each line spawns its catalog item's ``work_types``), one
+        list of names for every line, or a mapping ``{line or line id: [names]}`` (the lines
+        it lists get their own list, the others their item's defaults). Records ``by`` as
+        ``committed_by``. Never duplicates an existing (line, role). Returns how many work
+        items it created. The work items are inserted in one statement, whatever the number
+        of lines and work types (see :mod:`..spawning`).
+
+        Raises ``ValueError`` for malformed ``work_types`` and
+        :class:`~django_catalog.exceptions.UnknownBasketLineError` for a mapping naming a
+        line this basket does not hold; nothing is written then.
         """
-        roles = normalize_work_types(work_types)
+        plan = normalize_work_plan(work_types, BasketItem._meta.pk.to_python)
         self.committed_at = timezone.now()
         self.committed_by = by
         # A concurrent commit of a stale copy may insert the same rows; it then loses on
         # the status update (ConcurrentTransition) and everything it did rolls back.
         lines = BasketItem.objects.using(self._state.db).filter(basket=self)
-        return insert_work_items(lines, roles)
+        if isinstance(plan, dict):
+            self._refuse_unknown_lines(lines, plan)
+        return insert_work_items(lines, plan)
+
+    def _refuse_unknown_lines(
+        self, lines: models.QuerySet[BasketItem], plan: dict[Any, Any]
+    ) -> None:
+        known = set(lines.filter(pk__in=list(plan)).values_list("pk", flat=True))
+        unknown = [line_id for line_id in plan if line_id not in known]
+        if unknown:
+            raise UnknownBasketLineError(self.pk, unknown)
 
     @catalog_transition(
         field=status,

@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
+from django.db.models.lookups import Exact
 
-from ..validation import validate_currency_code, validate_not_negative, validate_positive
+from ..validation import (
+    clean_item_work_types,
+    validate_currency_code,
+    validate_not_negative,
+    validate_positive,
+)
 
 MAX_DIGITS = 10
 DECIMAL_PLACES = 2
@@ -53,3 +59,29 @@ def quantity_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
 def quantity_positive(field: str, name: str) -> models.CheckConstraint:
     """The database's copy of :func:`quantity_field`'s rule."""
     return models.CheckConstraint(condition=Q(**{f"{field}__gt": 0}), name=name)
+
+
+def work_types_field() -> models.JSONField[Any, Any]:
+    """The work types a line of an item spawns by default: a JSON array of names."""
+    return models.JSONField(
+        default=list,
+        blank=True,
+        validators=[clean_item_work_types],
+        help_text="The work a line of this item spawns when its basket is committed, "
+        "e.g. collect, process, report.",
+    )
+
+
+class JSONTypeOf(Func):
+    """The type of a JSON value as the database names it ("array", "object", "string", ...)."""
+
+    function = "json_type"  # SQLite's JSON1 function
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_typeof", **extra)
+
+
+def json_array(field: str, name: str) -> models.CheckConstraint:
+    """The database's copy of :func:`work_types_field`'s shape: the value is a JSON array."""
+    return models.CheckConstraint(condition=Exact(JSONTypeOf(field), "array"), name=name)
