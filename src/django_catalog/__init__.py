@@ -49,6 +49,7 @@ _EXPORTS = {
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "UnknownBasketLineError",
+        "MixedCurrencyError",
         "ItemNotAvailableError",
         "WorkItemError",
         "WorkItemStateError",

@@ -13,8 +13,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from .. import signals
-from ..exceptions import UnknownBasketLineError
+from ..exceptions import MixedCurrencyError, UnknownBasketLineError
 from ..fsm import StateField, StateMachineMixin, catalog_transition
+from ..money import Money, round_money
 from ..spawning import insert_work_items
 from ..states import BasketStatus, WorkItemStatus
 from ..validation import normalize_work_plan, object_id_text
@@ -27,6 +28,7 @@ from .fields import (
     price_not_negative,
     quantity_field,
     quantity_positive,
+    quantity_text,
 )
 from .work import WorkItem
 
@@ -107,7 +109,46 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         return self.items.aggregate(total=Sum("quantity"))["total"] or 0
 
     def __str__(self) -> str:
-        return f"Basket {self.pk} ({self.status})"
+        """What staff call it: "Basket for Visit V-1042 · committed".
+
+        Reads the context (a generic relation): list pages prefetch it
+        (``prefetch_related("context")``) so that each row costs no query.
+        """
+        context = self.context_text()
+        name = f"Basket for {context}" if context else f"Basket {str(self.pk)[:8]}"
+        return f"{name} · {self.status}"
+
+    def context_text(self) -> str:
+        """The context as text ("Visit V-1042"); empty without one, or if it was deleted."""
+        if not self.context_content_type_id:
+            return ""
+        context = self.context
+        return "" if context is None else str(context)
+
+    def totals_by_currency(self) -> list[Money]:
+        """The sum of the live priced lines' totals, one :class:`Money` per currency (sorted).
+
+        Each line's total is rounded to the price's two decimals before it is added, so a
+        total is the sum of the lines shown. Lines without a price are left out. Reads
+        the lines once, or not at all when they were prefetched (``prefetch_related("items")``).
+        """
+        sums: dict[str, Decimal] = {}
+        for line in self.items.all():
+            if line.line_total is not None:
+                sums[line.currency] = sums.get(line.currency, Decimal(0)) + line.line_total
+        return [Money(amount, currency) for currency, amount in sorted(sums.items())]
+
+    def total(self) -> Money | None:
+        """The basket's total in its one currency; ``None`` when no line has a price.
+
+        Raises :class:`~django_catalog.exceptions.MixedCurrencyError` when the priced lines
+        are in more than one currency: euros and dollars are not added up
+        (:meth:`totals_by_currency` gives the total in each).
+        """
+        totals = self.totals_by_currency()
+        if len(totals) > 1:
+            raise MixedCurrencyError(self.pk, [money.currency for money in totals])
+        return totals[0] if totals else None
 
     def work_items(self) -> WorkItemQuerySet:
         """The work spawned from this basket's lines (a lazy queryset)."""
@@ -215,9 +256,16 @@ class BasketItem(UUIDModel, BaseModel):
 
     @property
     def line_total(self) -> Decimal | None:
+        """Quantity x unit price, rounded half up to the price's two decimals (None: no price)."""
         if self.unit_price is None:
             return None
-        return Decimal(self.quantity) * self.unit_price
+        return round_money(Decimal(self.quantity) * self.unit_price)
+
+    @property
+    def line_money(self) -> Money | None:
+        """The line's total in its currency ("12.50 EUR"); ``None`` without a price."""
+        total = self.line_total
+        return None if total is None else Money(total, self.currency)
 
     @property
     def quantity_dispensed(self) -> Decimal:
@@ -237,4 +285,7 @@ class BasketItem(UUIDModel, BaseModel):
         return Decimal(self.quantity) - self.quantity_dispensed
 
     def __str__(self) -> str:
-        return f"{self.quantity}x {self.catalog_item.name}"
+        """ "2 x Amoxicillin 500 mg · Visit V-1042" (the basket's context, when it has one)."""
+        ordered = f"{quantity_text(self.quantity)} x {self.catalog_item.name}"
+        context = self.basket.context_text()
+        return f"{ordered} · {context}" if context else ordered

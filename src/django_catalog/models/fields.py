@@ -6,12 +6,14 @@ dispense log: the same column type, the same validators and the same database ch
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 from django.db.models import Func, Q
 from django.db.models.lookups import Exact
 
+from ..money import MONEY_PLACES
 from ..validation import (
     clean_item_work_types,
     validate_currency_code,
@@ -20,7 +22,7 @@ from ..validation import (
 )
 
 MAX_DIGITS = 10
-DECIMAL_PLACES = 2
+DECIMAL_PLACES = MONEY_PLACES
 
 
 def price_field() -> models.DecimalField[Any, Any]:
@@ -54,6 +56,11 @@ def quantity_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
         validators=[validate_positive],
         **kwargs,
     )
+
+
+def quantity_text(value: Any) -> str:
+    """A quantity as people write it: 1.00 -> "1", 2.50 -> "2.5"."""
+    return f"{Decimal(value).normalize():f}"
 
 
 def quantity_positive(field: str, name: str) -> models.CheckConstraint:
