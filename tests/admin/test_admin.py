@@ -15,10 +15,18 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
-from tests.admin.pages import change_form_data, grant, messages_of, transition_button_names, url
+from tests.admin.pages import (
+    change_form_data,
+    commit_page_data,
+    grant,
+    messages_of,
+    transition_button_names,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
+BOTH_LINES_COLLECT_REPORT = {"Blood Test": "collect, report", "X-Ray": "collect, report"}
 ADMIN_MODELS = [CatalogItem, Basket, "basketitem", WorkItem, DispenseLog, CatalogStateLog]
 
 
@@ -192,10 +200,10 @@ def test_commit_button_asks_for_work_types(admin_client, draft_with_lines):
 def test_commit_button_commits_through_the_service_as_the_logged_in_user(
     admin_client, admin_user, draft_with_lines
 ):
+    data = commit_page_data(admin_client, draft_with_lines, **BOTH_LINES_COLLECT_REPORT)
+
     response = admin_client.post(
-        url("basket_transition", draft_with_lines.pk, "commit"),
-        {"work_types": "collect, report"},
-        follow=True,
+        url("basket_transition", draft_with_lines.pk, "commit"), data, follow=True
     )
 
     assert response.status_code == 200
@@ -205,7 +213,9 @@ def test_commit_button_commits_through_the_service_as_the_logged_in_user(
     assert WorkItem.objects.for_basket(basket).count() == 4  # 2 lines x 2 work types
     (row,) = CatalogStateLog.objects.for_(basket)
     assert (row.transition, row.state, row.by) == ("commit", "committed", admin_user)
-    assert messages_of(response) == ["Commit: done."]
+    assert messages_of(response) == [
+        "Committed the basket for Visit of Ada: 4 work items created. See the work."
+    ]
 
 
 def test_cancel_button_cancels_as_the_logged_in_user(admin_client, admin_user, draft_with_lines):
@@ -298,10 +308,12 @@ def test_a_forged_transition_name_is_refused(admin_client, draft_with_lines):
 
 
 def test_bad_work_types_are_form_errors(admin_client, draft_with_lines):
-    response = admin_client.post(
-        url("basket_transition", draft_with_lines.pk, "commit"), {"work_types": "x" * 101}
-    )
+    data = commit_page_data(admin_client, draft_with_lines, **{"X-Ray": "x" * 101})
+
+    response = admin_client.post(url("basket_transition", draft_with_lines.pk, "commit"), data)
 
     assert response.status_code == 200
-    assert response.context["transition_form"].errors["work_types"]
+    form = response.context["transition_form"]
+    (row,) = [row for row in form.line_rows if row.line.catalog_item.name == "X-Ray"]
+    assert "longer than 100 characters" in str(form.errors[form.line_field(row.line)])
     assert Basket.objects.get(pk=draft_with_lines.pk).status == BasketStatus.DRAFT

@@ -140,7 +140,7 @@ class TransitionServiceAdmin(FSMAdminMixin):
             )
             return False
         try:
-            service(obj, request.user, dict(kwargs or {}))
+            result = service(obj, request.user, dict(kwargs or {}))
         except CatalogError as error:
             self.message_user(request, f"{label} refused: {error}", messages.ERROR)
             return False
@@ -153,8 +153,14 @@ class TransitionServiceAdmin(FSMAdminMixin):
         except (ValueError, ValidationError) as error:
             self.message_user(request, f"{label} refused: {_error_text(error)}", messages.ERROR)
             return False
-        self.message_user(request, f"{label}: done.", messages.SUCCESS)
+        self.transition_done(request, obj, transition_name, label, result)
         return True
+
+    def transition_done(
+        self, request: HttpRequest, obj: Any, transition_name: str, label: str, result: Any
+    ) -> None:
+        """Tell the user the transition ran; ``result`` is what its service returned."""
+        self.message_user(request, f"{label}: done.", messages.SUCCESS)
 
 
 def _error_text(error: Exception) -> str:
