@@ -67,6 +67,4 @@ def commit_page_data(client, basket, **work_by_item) -> dict:
         name = row.line.catalog_item.name
         data[row.field.html_name] = work_by_item.pop(name, row.field.value())
     assert not work_by_item, f"no line for {list(work_by_item)}"
-    return {
-        name: ", ".join(value) if isinstance(value, list) else value for name, value in data.items()
-    }
+    return data

@@ -105,7 +105,7 @@ class CommitBasketForm(forms.ModelForm):
             self.fields[self.line_field(line)] = WorkTypesField(
                 label=f"Work for {line.catalog_item.name}",
                 initial=defaults,
-                help_text=f"{line.catalog_item.name}'s default: {', '.join(defaults) or 'none'}",
+                help_text=f"The item's default: {', '.join(defaults) or 'none'}",
             )
 
     @staticmethod
