@@ -20,6 +20,7 @@ FSM_LOG_IGNORED_MODELS = [
 
 _EXPORTS = {
     "states": ("BasketStatus", "WorkItemStatus"),
+    "money": ("Money",),
     "models": (
         "CatalogItem",
         "Basket",

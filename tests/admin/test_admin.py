@@ -227,7 +227,7 @@ def test_cancel_button_cancels_as_the_logged_in_user(admin_client, admin_user, d
     assert Basket.objects.get(pk=draft_with_lines.pk).status == BasketStatus.CANCELLED
     (row,) = CatalogStateLog.objects.for_(draft_with_lines)
     assert (row.transition, row.by) == ("cancel", admin_user)
-    assert messages_of(response)[-1] == "Cancel basket: done."
+    assert messages_of(response)[-1] == "Cancel basket: Basket for Visit of Ada · cancelled."
 
 
 def test_user_without_the_permission_sees_no_button(client, clerk, draft_with_lines):

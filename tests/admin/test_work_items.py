@@ -43,7 +43,10 @@ def test_start_assigns_the_logged_in_user(admin_client, admin_user, spawned_work
     assert spawned_work_item.assigned_to == admin_user
     (row,) = CatalogStateLog.objects.for_(spawned_work_item)
     assert (row.transition, row.by) == ("start", admin_user)
-    assert messages_of(response)[-1] == "Start: done."
+    item = spawned_work_item.basket_item.catalog_item.name
+    assert (
+        messages_of(response)[-1] == f"Start: collect · {item} · Visit of Ada is now in progress."
+    )
 
 
 def test_complete_after_start(admin_client, admin_user, spawned_work_item):

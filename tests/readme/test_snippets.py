@@ -17,6 +17,7 @@ from tests.readme.readme import README, code_blocks, python_blocks, run_python, 
 TESTED_BLOCKS = {
     "## Install": 1,  # test_install.py
     "## Quick start": 1,  # test_install.py
+    "## Money": 1,  # here
     "## Work items": 3,  # here (two python, one pycon)
     "### Work each item spawns": 1,  # here
     "## Dispensing": 1,  # here
@@ -93,6 +94,24 @@ def test_work_progress_example(committed_basket):
     runner.run(test)
 
     assert runner.summarize(verbose=False).failed == 0
+
+
+@pytest.mark.django_db
+def test_money_snippet(routed_draft, make_catalog_item, capsys):
+    from django_catalog.services import add_item
+
+    vaccine = make_catalog_item(name="Vaccine", unit_price=Decimal("30.00"), currency="EUR")
+    (block,) = python_blocks("## Money")
+
+    run_python(
+        block, {"basket": routed_draft, "vaccine": vaccine, "add_item": add_item}, "## Money"
+    )
+
+    assert capsys.readouterr().out.splitlines() == [
+        "182.50 USD 182.50 USD",
+        "['EUR', 'USD']",
+        "30.00 EUR + 182.50 USD",
+    ]
 
 
 @pytest.mark.django_db

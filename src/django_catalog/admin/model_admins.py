@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString
 
 from .. import services
 from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
-from ..states import BasketStatus
+from ..states import BasketStatus, WorkItemStatus
 from .display import EMPTY, money_text, object_link
 from .filters import ChosenObjectFilter, GenericRelationFilter
 from .forms import (
@@ -279,7 +279,7 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
         self, request: HttpRequest, obj: Any, transition_name: str, label: str, result: Any
     ) -> None:
         if not isinstance(result, CommitOutcome):
-            super().transition_done(request, obj, transition_name, label, result)
+            self.message_user(request, f"{label}: {obj}.", messages.SUCCESS)
             return
         basket = result.basket
         link = work_of_basket_url(basket)
@@ -456,6 +456,12 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related(LINE_CONTEXT)
+
+    def transition_done(
+        self, request: HttpRequest, obj: Any, transition_name: str, label: str, result: Any
+    ) -> None:
+        status = WorkItemStatus(obj.status).label.lower()
+        self.message_user(request, f"{label}: {obj} is now {status}.", messages.SUCCESS)
 
     @admin.display(description="item", ordering="basket_item__catalog_item__name")
     def ordered_item(self, work_item: WorkItem) -> SafeString | str:
