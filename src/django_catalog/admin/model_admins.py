@@ -30,14 +30,16 @@ from django.utils.safestring import SafeString
 
 from .. import services
 from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
-from ..states import BasketStatus, WorkItemStatus
+from ..states import FROZEN_BASKET_STATES, BasketStatus, WorkItemStatus
 from .display import EMPTY, money_text, object_link
 from .filters import ChosenObjectFilter, GenericRelationFilter
 from .forms import (
+    BasketItemAdminForm,
     BlockWorkItemForm,
     CancelWorkItemForm,
     CatalogItemForm,
     CommitBasketForm,
+    WorkItemAdminForm,
     basket_total_text,
 )
 from .mixins import ReadOnlyInlineMixin, SoftDeleteAdmin, TransitionService, TransitionServiceAdmin
@@ -220,6 +222,8 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
         readonly = super().get_readonly_fields(request, obj)
         if obj is None:  # a new basket may be given a context and a key
             return tuple(f for f in readonly if f not in {"context_display", "idempotency_key"})
+        if obj.status in FROZEN_BASKET_STATES:  # the request a retry is compared against
+            return (*readonly, "notes", "metadata")
         return readonly
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
@@ -271,8 +275,10 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
 
     @admin.display(description="work")
     def work_link(self, basket: Basket) -> SafeString | str:
-        if basket.status != BasketStatus.COMMITTED:
+        if basket.status == BasketStatus.DRAFT:
             return "spawned when the basket is committed"
+        if basket.status != BasketStatus.COMMITTED:
+            return f"none: the basket is {basket.status}"
         return format_html('<a href="{}">this basket\'s work items</a>', work_of_basket_url(basket))
 
     def transition_done(
@@ -315,6 +321,10 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
 
 @admin.register(BasketItem)
 class BasketItemAdmin(SoftDeleteAdmin):
+    """Lines of a draft basket may be edited here; those of a committed or cancelled basket
+    are shown read-only (the model refuses any change to them)."""
+
+    form = BasketItemAdminForm
     list_display = (
         "__str__",
         "basket_link",
@@ -354,6 +364,11 @@ class BasketItemAdmin(SoftDeleteAdmin):
     def line_total(self, line: BasketItem) -> str:
         return money_text(line.line_money)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.basket.status in FROZEN_BASKET_STATES:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 def _start_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
     return services.start_work_item(work_item, by=actor)
@@ -388,6 +403,7 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
         "block": BlockWorkItemForm,
         "cancel": CancelWorkItemForm,
     }
+    form = WorkItemAdminForm
 
     list_display = (
         "work_type",
@@ -478,10 +494,19 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     def basket_link(self, work_item: WorkItem) -> SafeString | str:
         return object_link(work_item.basket_item.basket)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None:  # work belongs to its line
+            return (*readonly, "basket_item")
+        return readonly
+
 
 @admin.register(DispenseLog)
 class DispenseLogAdmin(SoftDeleteAdmin):
-    """Dispensing is recorded by the ``dispense`` service (it enforces the rules), not by hand."""
+    """Dispensing is recorded by the ``dispense`` service (it enforces the rules), not by hand.
+
+    A log is a record: every field is read-only; voiding it is deleting it.
+    """
 
     list_display = (
         "basket_item",
@@ -512,6 +537,8 @@ class DispenseLogAdmin(SoftDeleteAdmin):
         "dispensed_at",
         "lot_number",
         "expiry_date",
+        "notes",
+        "metadata",
         *TIMESTAMPS,
     )
 
