@@ -93,7 +93,8 @@ def straightforward_commit(basket: Any, committed_by: Any, work_types: list[str]
                     WorkItem.objects.get_or_create(
                         basket_item=line, spawn_role=work_type, defaults={"work_type": work_type}
                     )
-            locked.commit(by=committed_by)  # status, committed_at/by, audit row
+            # status, committed_at/by, audit row; the work was made above, so none is spawned
+            locked.commit(by=committed_by, work_types=[])
     basket.refresh_from_db()
     return basket
 

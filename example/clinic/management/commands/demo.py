@@ -198,20 +198,18 @@ class Command(BaseCommand):
                 line.catalog_item.name,
                 _number(line.quantity),
                 f"{line.unit_price:.2f}",
-                f"{line.line_total:.2f}",
+                str(line.line_money),
                 _number(line.quantity_dispensed),
             )
             for line in lines
         ]
-        total = sum((line.line_total or Decimal(0) for line in lines), Decimal(0))
-        currency = lines[0].currency if lines else ""
         self.heading(f"Basket for {basket.context} - {basket.status}")
         self.say(
             f"key {basket.idempotency_key}, committed by {basket.committed_by} "
             f"at {basket.committed_at:%Y-%m-%d %H:%M}"
         )
         self.table(["code", "item", "qty", "unit", "line total", "dispensed"], rows)
-        self.say(f"Total: {total:.2f} {currency} for {len(rows)} lines")
+        self.say(f"Total: {basket.total()} for {len(rows)} lines")
         logs = DispenseLog.objects.filter(basket_item__basket=basket).select_related(
             "basket_item__catalog_item", "dispensed_by"
         )
