@@ -17,6 +17,7 @@ from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .fields import (
     currency_field,
     json_array,
+    metadata_field,
     price_field,
     price_not_negative,
     work_types_field,
@@ -82,7 +83,7 @@ class CatalogItem(UUIDModel, BaseModel):
     # Ordering
     sort_order = models.IntegerField(default=0)
 
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)()  # type: ignore[assignment,misc]

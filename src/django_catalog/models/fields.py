@@ -2,6 +2,7 @@
 
 A price, a currency and a quantity mean the same on a catalog item, a basket line and a
 dispense log: the same column type, the same validators and the same database check.
+Metadata is the same JSON object on every model that has it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..money import MONEY_PLACES
 from ..validation import (
     clean_item_work_types,
     validate_currency_code,
+    validate_metadata,
     validate_not_negative,
     validate_positive,
 )
@@ -92,3 +94,8 @@ class JSONTypeOf(Func):
 def json_array(field: str, name: str) -> models.CheckConstraint:
     """The database's copy of :func:`work_types_field`'s shape: the value is a JSON array."""
     return models.CheckConstraint(condition=Exact(JSONTypeOf(field), "array"), name=name)
+
+
+def metadata_field() -> models.JSONField[Any, Any]:
+    """Free-form data about a row: a JSON object (see :func:`..validation.clean_metadata`)."""
+    return models.JSONField(default=dict, blank=True, validators=[validate_metadata])
