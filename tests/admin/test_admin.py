@@ -277,7 +277,10 @@ def test_committing_an_empty_basket_shows_the_error_and_changes_nothing(admin_cl
     )
 
     assert response.status_code == 200
-    assert messages_of(response) == [f"Commit refused: Cannot commit empty basket {basket.pk}"]
+    short_id = str(basket.pk)[:8]
+    assert messages_of(response) == [
+        f"Commit refused: Basket {short_id} has no lines, so there is nothing to commit."
+    ]
     assert Basket.objects.get(pk=basket.pk).status == BasketStatus.DRAFT
     assert not CatalogStateLog.objects.exists()
     assert not WorkItem.objects.exists()
@@ -290,8 +293,9 @@ def test_cancelling_a_committed_basket_shows_the_error(admin_client, committed):
     )
 
     assert response.status_code == 200
-    assert f"Cancel basket refused: Basket {committed.pk} is already committed" in messages_of(
-        response
+    assert (
+        "Cancel basket refused: The basket for Visit of Ada is already committed."
+        in messages_of(response)
     )
     assert Basket.objects.get(pk=committed.pk).status == BasketStatus.COMMITTED
 

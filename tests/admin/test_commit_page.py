@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from django_catalog.models import Basket, BasketStatus, CatalogStateLog, WorkItem
-from django_catalog.services import add_item, commit_basket
+from django_catalog.services import add_item, cancel_basket, commit_basket
 from tests.admin.pages import commit_page_data, message_links, messages_of, url
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,15 @@ def test_a_mixed_currency_basket_shows_each_currencys_total(
     assert response.context["transition_form"].total_text == (
         "mixed currencies: 30.00 EUR + 182.50 USD"
     )
+
+
+def test_committing_a_cancelled_basket_is_refused_by_name(admin_client, routed_draft):
+    data = commit_page_data(admin_client, routed_draft)
+    cancel_basket(routed_draft)
+
+    response = admin_client.post(commit_url(routed_draft), data, follow=True)
+
+    assert messages_of(response) == [
+        "Commit refused: The basket for Visit of Ada is already cancelled."
+    ]
+    assert not WorkItem.objects.exists()

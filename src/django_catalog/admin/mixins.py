@@ -292,7 +292,9 @@ class TransitionServiceAdmin(FSMAdminMixin):
         try:
             result = service(obj, request.user, dict(kwargs or {}))
         except CatalogError as error:
-            self.message_user(request, f"{label} refused: {error}", messages.ERROR)
+            self.message_user(
+                request, f"{label} refused: {self.refusal_text(obj, error)}", messages.ERROR
+            )
             return False
         except TransitionNotAllowed:
             obj.refresh_from_db()
@@ -311,6 +313,10 @@ class TransitionServiceAdmin(FSMAdminMixin):
     ) -> None:
         """Tell the user the transition ran; ``result`` is what its service returned."""
         self.message_user(request, f"{label}: done.", messages.SUCCESS)
+
+    def refusal_text(self, obj: Any, error: CatalogError) -> str:
+        """Why the service refused, as the user reads it (the error's own message here)."""
+        return str(error)
 
 
 def _error_text(error: Exception) -> str:

@@ -29,6 +29,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from .. import services
+from ..exceptions import (
+    BasketAlreadyCommittedError,
+    BasketCancelledError,
+    BasketEmptyError,
+    CatalogError,
+    WorkItemStateError,
+)
 from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
 from ..states import FROZEN_BASKET_STATES, BasketStatus, WorkItemStatus
 from .display import EMPTY, money_text, object_link
@@ -74,6 +81,16 @@ class WorkBasketFilter(ChosenObjectFilter):
     title = "basket"
     parameter_name = "basket"
     path = "basket_item__basket"
+
+
+def basket_name(basket: Basket) -> str:
+    """How a message names a basket: "the basket for Visit V-1042", or by its short id."""
+    context = basket.context_text()
+    return f"the basket for {context}" if context else f"basket {str(basket.pk)[:8]}"
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def work_of_basket_url(basket: Basket) -> str:
@@ -260,6 +277,14 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
             .prefetch_related("context", "items")
         )
 
+    def refusal_text(self, obj: Any, error: CatalogError) -> str:
+        name = basket_name(obj)
+        if isinstance(error, BasketEmptyError):
+            return f"{capitalized(name)} has no lines, so there is nothing to commit."
+        if isinstance(error, (BasketAlreadyCommittedError, BasketCancelledError)):
+            return f"{capitalized(name)} is already {error.status}."
+        return super().refusal_text(obj, error)
+
     @admin.display(description="for")
     def context_display(self, basket: Basket) -> SafeString | str:
         context = basket.context if basket.context_content_type_id else None
@@ -289,15 +314,14 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
             return
         basket = result.basket
         link = work_of_basket_url(basket)
-        context = basket.context_text()
-        name = f"the basket for {context}" if context else f"basket {str(basket.pk)[:8]}"
+        name = basket_name(basket)
         if not result.committed_now:
             self.message_user(
                 request,
                 format_html(
                     '{} was already committed by {} on {}; nothing changed. <a href="{}">Its work'
                     " items</a>.",
-                    name[0].upper() + name[1:],
+                    capitalized(name),
                     basket.committed_by or "someone",
                     f"{timezone.localtime(basket.committed_at):%Y-%m-%d %H:%M}",
                     link,
@@ -478,6 +502,12 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     ) -> None:
         status = WorkItemStatus(obj.status).label.lower()
         self.message_user(request, f"{label}: {obj} is now {status}.", messages.SUCCESS)
+
+    def refusal_text(self, obj: Any, error: CatalogError) -> str:
+        if isinstance(error, WorkItemStateError):
+            status = WorkItemStatus(error.status).label.lower()
+            return f"cannot {error.action} {obj}: it is {status}."
+        return super().refusal_text(obj, error)
 
     @admin.display(description="item", ordering="basket_item__catalog_item__name")
     def ordered_item(self, work_item: WorkItem) -> SafeString | str:
