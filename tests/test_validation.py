@@ -356,7 +356,7 @@ def test_saving_a_catalog_item_refuses_bad_work_types(catalog_item, catalog_rows
     assert catalog_rows() == before
 
 
-def test_a_catalog_items_work_types_are_stored_without_duplicates(catalog_item):
+def test_a_catalog_items_work_types_are_stored_once_each(catalog_item):
     catalog_item.work_types = ("collect", "report", "collect")
     catalog_item.full_clean()
     catalog_item.save()

@@ -117,7 +117,7 @@ class CatalogItem(UUIDModel, BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.owner_id = object_id_text(self.owner_id)
-        # Every save stores the list a commit reads: names checked, duplicates collapsed.
+        # Every save stores the list a commit reads: names checked, each kept once.
         self.work_types = clean_item_work_types(self.work_types)
         super().save(*args, **kwargs)
 
