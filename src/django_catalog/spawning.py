@@ -123,9 +123,14 @@ def _listed_lines_sql(
     pairs = [(line_id, name) for line_id, names in plan.items() for name in names]
     if not pairs:
         return "", []
-    # The cast gives the ids the lines' key type, whatever the driver makes of a parameter.
-    pair_sql = f"SELECT CAST(%s AS {pk.db_type(connection)}) AS line_id, %s AS name"
-    pairs_sql = " UNION ALL ".join([pair_sql] * len(pairs))
+    # One VALUES list (not a UNION ALL, which SQLite caps at 500 terms); its columns are
+    # column1 and column2 on both databases. The cast gives the ids the lines' key type,
+    # whatever the driver makes of a parameter.
+    row_sql = f"(CAST(%s AS {pk.db_type(connection)}), %s)"
+    pairs_sql = (
+        "SELECT listed.column1 AS line_id, listed.column2 AS name"
+        f" FROM (VALUES {', '.join([row_sql] * len(pairs))}) AS listed"
+    )
     pairs_params = [
         value
         for line_id, name in pairs

@@ -249,3 +249,19 @@ def test_concurrent_commits_spawn_each_items_work_once(make_catalog_item):
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert WorkItem.objects.for_basket(basket).count() == 50 * 2
     assert CatalogStateLog.objects.for_(basket).count() == 1
+
+
+def test_a_mapping_for_many_lines_is_still_one_insert(make_catalog_item):
+    """Hundreds of (line, work type) pairs: more than SQLite allows in one UNION ALL."""
+    from tests.bulk_data import draft_basket_with_lines
+
+    item = make_catalog_item(name="Complete blood count", work_types=["collect"])
+    basket = draft_basket_with_lines(250, item)
+    plan = {
+        line_id: ["collect", "process", "report"]
+        for line_id in basket.items.values_list("pk", flat=True)
+    }
+
+    commit_basket(basket, work_types=plan)
+
+    assert WorkItem.objects.for_basket(basket).count() == 750
