@@ -74,6 +74,22 @@ def test_demo_renders_the_state_diagrams_into_the_folder_it_names(tmp_path):
         assert (diagrams / name).read_text().strip(), name
 
 
+def test_demo_lines_spawn_the_work_their_catalog_items_name(tmp_path):
+    output = run_demo(tmp_path / "demo.sqlite3", tmp_path / "diagrams")
+
+    board = output.split("Work board")[1].split("Audit trail")[0]
+    spawned = {tuple(line.split()[:2]) for line in board.splitlines() if line.startswith("    ")}
+    assert spawned == {
+        ("collect", "Complete"),
+        ("process", "Complete"),
+        ("report", "Complete"),
+        ("acquire", "Chest"),
+        ("report", "Chest"),
+        ("dispense", "Amoxicillin"),
+    }
+    assert "Chest X-ray: spawns acquire, report" in output
+
+
 def test_the_demo_admin_serves_the_work_board_it_points_to():
     source = (ROOT / "example/clinic/management/commands/demo_superuser.py").read_text()
     assert "http://127.0.0.1:8000/admin/django_catalog/workitem/board/" in source

@@ -20,6 +20,7 @@ FSM_LOG_IGNORED_MODELS = [
 
 _EXPORTS = {
     "states": ("BasketStatus", "WorkItemStatus"),
+    "money": ("Money",),
     "models": (
         "CatalogItem",
         "Basket",
@@ -53,6 +54,8 @@ _EXPORTS = {
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "IdempotencyKeyRetiredError",
+        "UnknownBasketLineError",
+        "MixedCurrencyError",
         "ItemNotAvailableError",
         "WorkItemError",
         "WorkItemNotFoundError",

@@ -264,7 +264,7 @@ def test_start_from_the_board_runs_the_service_and_comes_back(admin_client, admi
     assert (pending.status, pending.assigned_to) == (WorkItemStatus.IN_PROGRESS, admin_user)
     row = CatalogStateLog.objects.for_(pending).latest()
     assert (row.transition, row.by) == ("start", admin_user)
-    assert messages_of(admin_client.get(board))[-1] == "Start: done."
+    assert messages_of(admin_client.get(board))[-1] == f"Start: {pending} is now in progress."
 
 
 def test_block_opens_its_reason_form_and_returns_to_the_board(admin_client, admin_user, make_board):
@@ -334,7 +334,7 @@ def test_a_refused_transition_says_why_and_writes_nothing(admin_client, make_boa
     )
 
     assert messages_of(response)[-1] == (
-        f"Start refused: Cannot start work item {started.pk}: it is in_progress"
+        f"Start refused: cannot start {started}: it is in progress."
     )
     assert catalog_rows() == before
 

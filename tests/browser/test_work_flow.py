@@ -1,6 +1,6 @@
-"""A clinic's day in the admin, in a real browser: commit a draft basket, then work it off
-the board (start, block with a reason, complete), checking each step's message, the board's
-counts and the audit trail."""
+"""A clinic's day in the admin, in a real browser: commit a draft basket with the work its
+items route, then work it off the board (start, block with a reason, complete), checking each
+step's message, the board's counts and the audit trail."""
 
 from __future__ import annotations
 
@@ -21,16 +21,21 @@ PASSWORD = "front-desk-1"
 
 @pytest.fixture
 def draft_basket(make_catalog_item):
-    """A visit's draft basket with a blood test and a chest X-ray."""
+    """A visit's draft basket with a blood test and a chest X-ray, each with its own work."""
     clinic = Organization.objects.create(name="Northside Clinic")
     visit = Visit.objects.create(organization=clinic, patient="Ada Lovelace")
-    basket = create_basket(context=visit)
-    add_item(basket, make_catalog_item(owner=clinic, name="Complete blood count"), quantity=1)
-    add_item(
-        basket,
-        make_catalog_item(owner=clinic, name="Chest X-ray", unit_price=Decimal("120.00")),
-        quantity=1,
+    blood_count = make_catalog_item(
+        owner=clinic, name="Complete blood count", work_types=["collect", "process", "report"]
     )
+    chest_xray = make_catalog_item(
+        owner=clinic,
+        name="Chest X-ray",
+        unit_price=Decimal("120.00"),
+        work_types=["acquire", "report"],
+    )
+    basket = create_basket(context=visit)
+    add_item(basket, blood_count, quantity=1)
+    add_item(basket, chest_xray, quantity=1)
     return basket
 
 
@@ -51,14 +56,19 @@ def success_message(page: Page) -> str:
     return page.locator("ul.messagelist li.success").last.inner_text()
 
 
-def commit_from_the_admin(page: Page, screenshot) -> None:
-    """Press Commit on the open basket page and confirm the work to spawn."""
+def commit_with_per_item_work(page: Page, screenshot) -> None:
+    """Press Commit on the open basket page; its page proposes each line's own work types
+    (from its catalog item), which are confirmed as they are."""
     page.get_by_role("button", name="Commit").click()
-    expect(page.locator("h1")).to_have_text("Commit")
+    expect(page.locator("h1")).to_contain_text("Commit")
+    lines = page.locator("#commit-lines tbody tr")
+    expect(lines.filter(has_text="Complete blood count").locator("input")).to_have_value(
+        "collect, process, report"
+    )
+    expect(lines.filter(has_text="Chest X-ray").locator("input")).to_have_value("acquire, report")
     screenshot("commit")
-    page.fill("#id_work_types", "collect, report")
-    page.get_by_role("button", name="Apply").click()
-    expect(page.locator("ul.messagelist li.success")).to_contain_text("Commit")
+    page.locator("#commit-basket-form input[type=submit]").click()
+    expect(page.locator("ul.messagelist li.success")).to_contain_text("5 work items created")
 
 
 def column(page: Page, status: str):
@@ -87,24 +97,30 @@ def test_commit_then_work_it_off_the_board(
     expect(page.get_by_role("button", name="Commit")).to_be_visible()
     screenshot("basket")
 
-    commit_from_the_admin(page, screenshot)
+    commit_with_per_item_work(page, screenshot)
     draft_basket.refresh_from_db()
     assert draft_basket.is_committed
     work = list(WorkItem.objects.for_basket(draft_basket).order_by("work_type", "id"))
-    assert len(work) == 4
+    assert sorted((w.work_type, w.basket_item.catalog_item.name) for w in work) == [
+        ("acquire", "Chest X-ray"),
+        ("collect", "Complete blood count"),
+        ("process", "Complete blood count"),
+        ("report", "Chest X-ray"),
+        ("report", "Complete blood count"),
+    ]
 
     # The board, from the work-item list.
     page.goto("/admin/django_catalog/workitem/")
     page.get_by_role("link", name="Work board").click()
     expect(page.locator("h1")).to_have_text("Work board")
-    expect(column(page, "pending").locator("article")).to_have_count(4)
-    assert diagram_count(page, "Pending") == "4"
+    expect(column(page, "pending").locator("article")).to_have_count(5)
+    assert diagram_count(page, "Pending") == "5"
     expect(card(page, work[0])).to_contain_text("Visit of Ada Lovelace")
 
     # Start one.
     first, second = work[0], work[1]
     card(page, first).get_by_role("button", name="Start").click()
-    assert success_message(page) == "Start: done."
+    assert success_message(page) == f"Start: {first} is now in progress."
     expect(column(page, "in_progress").locator(f'[data-work-item="{first.pk}"]')).to_be_visible()
     expect(card(page, first)).to_contain_text("joy")
     assert diagram_count(page, "In Progress") == "1"
@@ -115,17 +131,17 @@ def test_commit_then_work_it_off_the_board(
     page.fill("#id_reason", "Patient not fasting")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("h1")).to_have_text("Work board")
-    assert success_message(page) == "Block: done."
+    assert success_message(page) == f"Block: {second} is now blocked."
     blocked = column(page, "blocked").locator(f'[data-work-item="{second.pk}"]')
     expect(blocked).to_contain_text("Patient not fasting")
 
     # Complete the started one: it leaves the board and is counted as completed.
     card(page, first).get_by_role("button", name="Complete").click()
-    assert success_message(page) == "Complete: done."
+    assert success_message(page) == f"Complete: {first} is now completed."
     expect(card(page, first)).to_have_count(0)
     assert diagram_count(page, "Completed") == "1"
     assert [diagram_count(page, s) for s in ("Pending", "In Progress", "Blocked")] == [
-        "2",
+        "3",
         "0",
         "1",
     ]
