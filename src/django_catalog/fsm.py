@@ -9,6 +9,9 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one audit row, written by the receiver :func:`transition_recorder` makes for
   django-fsm's ``post_transition`` signal (the app connects it to its ``CatalogStateLog``);
+* optionally runs a ``record`` hook with the :class:`CompletedTransition` inside that same
+  transaction, right after the save, so what it writes exists exactly when the transition
+  does (this is how the catalog records its events for other systems);
 * optionally runs an ``on_commit`` hook with the :class:`CompletedTransition` once the
   surrounding transaction commits (never if it rolls back): this is how the domain
   signals of :mod:`django_catalog.signals` reach the host project.
@@ -108,7 +111,7 @@ class StateMachineMixin(ConcurrentTransitionMixin):
 
 @dataclass(frozen=True)
 class CompletedTransition:
-    """A transition that was persisted, as handed to its ``on_commit`` hook."""
+    """A transition that was persisted, as handed to its ``record`` and ``on_commit`` hooks."""
 
     instance: Any
     name: str
@@ -118,6 +121,8 @@ class CompletedTransition:
     by: Any
     #: What the transition method returned.
     result: Any
+    #: Why, as recorded on the audit row (``None`` when no reason was given).
+    description: Any = None
 
 
 def catalog_transition(
@@ -128,12 +133,15 @@ def catalog_transition(
     conditions: Sequence[Callable[[Any], bool]] = (),
     permission: str | Callable[..., bool] | None = None,
     custom: dict[str, Any] | None = None,
+    record: Callable[[CompletedTransition], None] | None = None,
     on_commit: Callable[[CompletedTransition], None] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare an audited transition that persists itself atomically.
 
     Takes django-fsm-2's ``transition`` arguments (``on_error`` is deliberately not
     offered: a failed transition rolls back instead of moving to an error state).
+    ``record`` is called with the :class:`CompletedTransition` inside the transition's
+    transaction, after the save; if it raises, the transition rolls back.
     ``on_commit`` is called with the :class:`CompletedTransition` after the outermost
     transaction commits; it is discarded if the transition or that transaction rolls back.
     """
@@ -147,7 +155,7 @@ def catalog_transition(
             permission=permission,
             custom=custom or {},
         )(method)
-        persisted = _persisted(fsm_method, on_commit)
+        persisted = _persisted(fsm_method, record, on_commit)
         return fsm_log_by(fsm_log_description(persisted))
 
     return decorate
@@ -155,6 +163,7 @@ def catalog_transition(
 
 def _persisted(
     fsm_method: Callable[..., Any],
+    record: Callable[[CompletedTransition], None] | None,
     on_commit: Callable[[CompletedTransition], None] | None,
 ) -> Callable[..., Any]:
     state_field = fsm_method._django_fsm.field  # type: ignore[attr-defined]
@@ -168,16 +177,19 @@ def _persisted(
             with transaction.atomic(using=instance._state.db):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save()
+                change = CompletedTransition(
+                    instance=instance,
+                    name=fsm_method.__name__,
+                    source=source_state,
+                    target=state_field.value_from_object(instance),
+                    by=_log_value(instance, "by"),
+                    result=result,
+                    description=_log_value(instance, "description"),
+                )
+                if record is not None:
+                    record(change)
                 if on_commit is not None:
                     # Registered inside the savepoint: a rollback anywhere discards it.
-                    change = CompletedTransition(
-                        instance=instance,
-                        name=fsm_method.__name__,
-                        source=source_state,
-                        target=state_field.value_from_object(instance),
-                        by=_log_value(instance, "by"),
-                        result=result,
-                    )
                     transaction.on_commit(partial(on_commit, change), using=instance._state.db)
         except BaseException:
             _restore(instance, snapshot)

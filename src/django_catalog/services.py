@@ -27,6 +27,7 @@ from .exceptions import (
     WorkItemStateError,
 )
 from .models import Basket, BasketItem, CatalogItem, DispenseLog, WorkItem
+from .models.events import record_item_dispensed
 from .signals import announce_dispensed_on_commit
 from .states import BasketStatus, WorkItemStatus
 from .validation import (
@@ -371,7 +372,8 @@ def dispense(
 
     The line's row is locked while the remaining quantity is checked and the log written, so
     concurrent dispensers of one line are serialised and together never exceed its quantity.
-    Sends :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
+    Records an ``item.dispensed`` event with the log, and sends
+    :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
 
     Raises (each before anything is written):
         BasketNotCommittedError: the line's basket is a draft or cancelled.
@@ -407,6 +409,7 @@ def dispense(
             raise OverDispenseError(line.pk, requested=quantity, remaining=remaining)
         log.basket_item = line
         log.save()
+        record_item_dispensed(log, remaining=remaining - quantity)
         announce_dispensed_on_commit(log)
     return log
 

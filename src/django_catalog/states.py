@@ -32,10 +32,20 @@ FINAL_WORK_STATES = (WorkItemStatus.COMPLETED, WorkItemStatus.CANCELLED)
 #: The states a work item can be blocked from, and so return to on unblock.
 BLOCKABLE_WORK_STATES = (WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS)
 
+
+class DeliveryStatus(models.TextChoices):
+    """Where one event's delivery to one handler stands (``EventDelivery.status``)."""
+
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead"
+
+
 __all__ = [
     "BLOCKABLE_WORK_STATES",
     "FINAL_WORK_STATES",
     "OPEN_WORK_STATES",
     "BasketStatus",
+    "DeliveryStatus",
     "WorkItemStatus",
 ]

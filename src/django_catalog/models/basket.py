@@ -21,6 +21,7 @@ from ..validation import normalize_work_types, object_id_text
 from .base import BaseModel, UUIDModel
 from .catalog import CatalogItem
 from .dispense import DispenseLog
+from .events import record_basket_cancelled, record_basket_committed
 from .fields import (
     currency_field,
     price_field,
@@ -132,6 +133,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Commit",
             "help_text": "Freeze the basket and spawn its work; a basket is committed only once.",
         },
+        record=record_basket_committed,
         on_commit=signals.announce_basket_committed,
     )
     def commit(
@@ -164,6 +166,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Cancel basket",
             "help_text": "Abandon this draft; nothing in it is worked on.",
         },
+        record=record_basket_cancelled,
         on_commit=signals.announce_basket_cancelled,
     )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:

@@ -22,6 +22,7 @@ from ..fsm import (
 from ..states import BLOCKABLE_WORK_STATES, OPEN_WORK_STATES, WorkItemStatus
 from ..validation import WORK_TYPE_MAX_LENGTH, clean_block_reason, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
+from .events import record_work_item_status_changed
 
 
 class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
@@ -140,6 +141,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.IN_PROGRESS,
         permission="django_catalog.start_work_item",
         custom={"label": "Start", "help_text": "Pick the work up; you are assigned to it."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
@@ -156,6 +158,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.COMPLETED,
         permission="django_catalog.complete_work_item",
         custom={"label": "Complete", "help_text": "The work is done; completed is final."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
@@ -168,6 +171,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.BLOCKED,
         permission="django_catalog.block_work_item",
         custom={"label": "Block", "help_text": "Put the work on hold; a reason is required."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
@@ -184,6 +188,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Unblock",
             "help_text": "Resume the work in the state it was blocked from.",
         },
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
@@ -197,6 +202,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.CANCELLED,
         permission="django_catalog.cancel_work_item",
         custom={"label": "Cancel work", "help_text": "Abandon the work; cancelled is final."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
