@@ -17,6 +17,7 @@ numbers follow the order in which its changes were committed; delivery order res
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,9 @@ from ..validation import (
     object_id_text,
 )
 from .base import UUIDModel
+from .fields import DECIMAL_PLACES
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from ..fsm import CompletedTransition
 
 #: Sent once the transaction that recorded ``event`` (with at least one delivery) commits.
@@ -246,6 +246,11 @@ def _id(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _quantity(value: Any) -> str:
+    """A quantity as text, at the scale of the quantity columns ("2" -> "2.00")."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-DECIMAL_PLACES)))
+
+
 def _actor(change: CompletedTransition) -> str | None:
     return _id(getattr(change.by, "pk", None))
 
@@ -319,9 +324,9 @@ def record_item_dispensed(dispense_log: Any, *, remaining: Decimal) -> None:
         "basket_item": str(line.pk),
         "basket": str(line.basket_id),
         "catalog_item": str(line.catalog_item_id),
-        "quantity": str(dispense_log.quantity_dispensed),
-        "line_quantity": str(line.quantity),
-        "remaining": str(remaining),
+        "quantity": _quantity(dispense_log.quantity_dispensed),
+        "line_quantity": _quantity(line.quantity),
+        "remaining": _quantity(remaining),
         "lot_number": dispense_log.lot_number,
         "expiry_date": _id(dispense_log.expiry_date),
         "by": _id(dispense_log.dispensed_by_id),
