@@ -22,9 +22,18 @@ from django_catalog.models import (
     BasketStatus,
     CatalogItem,
     CatalogStateLog,
+    Event,
+    EventDelivery,
     WorkItem,
 )
-from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket
+from django_catalog.services import (
+    add_item,
+    cancel_basket,
+    commit_basket,
+    create_basket,
+    dispense,
+    start_work_item,
+)
 from tests.bulk_data import draft_basket_with_lines
 from tests.models import Organization, Visit
 
@@ -34,8 +43,11 @@ WORK_TYPES = ["collect", "process", "report"]
 SIZES = [1, 10, 1000]
 
 # The issue's targets. The work items go in with one INSERT ... SELECT, so the commit budget
-# holds on SQLite too (no bulk_create batches to allow for).
-COMMIT_BUDGET = 10
+# holds on SQLite too (no bulk_create batches to allow for). It includes the event rows: one
+# INSERT for the basket.committed event, one for its deliveries when handlers are configured.
+COMMIT_BUDGET = 11
+EVENT_STATEMENTS = {"no handler": 1, "handlers": 2}
+HANDLERS = ["tests.events.handlers.lab", "tests.events.handlers.billing"]
 REPLAY_BUDGET = 3
 ADD_ITEM_BUDGET = 4
 CREATE_BUDGET = 3
@@ -159,6 +171,71 @@ def test_cancel_basket_updates_the_callers_copy(basket):
     stale.notes = "edited after cancel"
     stale.save()
     assert Basket.objects.get(pk=stale.pk).notes == "edited after cancel"
+
+
+# --- the event rows ------------------------------------------------------------------------
+
+
+def inserts_into(queries: CaptureQueriesContext, model: type) -> int:
+    table = f'"{model._meta.db_table}"'
+    return sum(1 for q in queries if q["sql"].startswith("INSERT") and table in q["sql"])
+
+
+@pytest.fixture(params=list(EVENT_STATEMENTS))
+def handlers_configured(request, event_handlers, lost_enqueues) -> int:
+    """No handler, or two for every event; returns the statements the events should cost.
+
+    Enqueued deliveries are not run (``lost_enqueues``): this counts the change's own
+    transaction, not the delivery that follows it.
+    """
+    event_handlers({"*": HANDLERS} if request.param == "handlers" else {})
+    return EVENT_STATEMENTS[request.param]
+
+
+@pytest.mark.parametrize("lines", [1, 1000])
+def test_commit_basket_writes_its_event_in_at_most_two_statements(
+    lines, catalog_item, user, handlers_configured
+):
+    basket = draft_basket_with_lines(lines, catalog_item)
+
+    with CaptureQueriesContext(connection) as queries:
+        commit_basket(basket, committed_by=user, work_types=WORK_TYPES)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    assert len(queries) == 9 + handlers_configured
+    assert EventDelivery.objects.count() == len(HANDLERS) * (handlers_configured - 1)
+
+
+def test_a_work_item_transition_writes_its_event_in_at_most_two_statements(
+    catalog_item, user, handlers_configured
+):
+    basket = draft_basket_with_lines(1, catalog_item)
+    commit_basket(basket, work_types=["collect"])
+    work_item = WorkItem.objects.for_basket(basket).get()
+
+    with CaptureQueriesContext(connection) as queries:
+        start_work_item(work_item, by=user)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    # BEGIN, lock, SAVEPOINT, UPDATE, audit row, the events, RELEASE, COMMIT
+    assert len(queries) == 7 + handlers_configured
+
+
+def test_dispense_writes_its_event_in_at_most_two_statements(
+    make_committed_line, user, handlers_configured
+):
+    line = make_committed_line(quantity="5")
+    ContentType.objects.get_for_model(line)  # cached before counting
+
+    with CaptureQueriesContext(connection) as queries:
+        dispense(line, 1, dispensed_by=user)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    # BEGIN, lock the line, its basket's status, the dispensed sum, INSERT log, events, COMMIT
+    assert len(queries) == 6 + handlers_configured
 
 
 # --- add_item ------------------------------------------------------------------------------

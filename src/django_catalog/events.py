@@ -25,6 +25,7 @@ import logging
 import random
 import traceback
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -60,7 +61,7 @@ MAX_BACKOFF_SECONDS = 3600
 def backoff_seconds() -> float:
     """``CATALOG_EVENT_BACKOFF_SECONDS`` (default 10): the wait after a first failure."""
     value = getattr(settings, "CATALOG_EVENT_BACKOFF_SECONDS", DEFAULT_BACKOFF_SECONDS)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ImproperlyConfigured(
             f"CATALOG_EVENT_BACKOFF_SECONDS must be a number >= 0, got {value!r}"
         )
@@ -95,9 +96,7 @@ def deliver_event(event_id: str) -> int:
     That is the event's own deliveries, and any later ones of the same object that were
     waiting behind it. Returns how many were delivered.
     """
-    subject = (
-        Event.objects.filter(pk=event_id).values_list("content_type_id", "object_id").first()
-    )
+    subject = Event.objects.filter(pk=event_id).values_list("content_type_id", "object_id").first()
     if subject is None:  # pruned, or never committed
         return 0
     return _deliver(limit=None, subject=subject)
@@ -168,9 +167,7 @@ def _attempt(delivery: EventDelivery) -> bool:
             error,
         )
         if retry_at is not None:
-            transaction.on_commit(
-                lambda: _enqueue_retry(delivery.event_id, retry_at), robust=True
-            )
+            transaction.on_commit(lambda: _enqueue_retry(delivery.event_id, retry_at), robust=True)
         return False
     delivery.mark_delivered(timezone.now())
     return True
@@ -212,9 +209,7 @@ def retry_now(deliveries: models.QuerySet[EventDelivery]) -> int:
         event_ids = set(chosen.values_list("event_id", flat=True))
         count = chosen.update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now())
         for event in Event.objects.filter(pk__in=event_ids):
-            transaction.on_commit(
-                lambda event=event: enqueue_delivery(Event, event=event), robust=True
-            )
+            transaction.on_commit(partial(enqueue_delivery, Event, event=event), robust=True)
     return count
 
 

@@ -214,9 +214,7 @@ def clean_event_handlers(setting: Any) -> dict[str, list[str]]:
             )
         for path in paths:
             if not isinstance(path, str) or "." not in path.strip(".") or " " in path:
-                raise ValueError(
-                    f"CATALOG_EVENT_HANDLERS[{name!r}]: {path!r} is not a dotted path"
-                )
+                raise ValueError(f"CATALOG_EVENT_HANDLERS[{name!r}]: {path!r} is not a dotted path")
         handlers[name] = list(paths)
     return handlers
 

@@ -1,21 +1,14 @@
-"""Fixtures of the event tests: handlers, a Tasks backend that loses enqueues, a clock."""
+"""Fixtures of the event tests: the test handlers' record, and a clock to move forward."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import django
 import pytest
 from django.utils import timezone as django_timezone
 
 from django_catalog import events
 from tests.events import handlers
-
-DUMMY_BACKEND = (
-    "django.tasks.backends.dummy.DummyBackend"
-    if django.VERSION >= (6, 0)
-    else "django_tasks.backends.dummy.DummyBackend"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -25,22 +18,6 @@ def handler_calls():
     handlers.flaky_failures_left = 0
     yield handlers.calls
     handlers.calls.clear()
-
-
-@pytest.fixture
-def event_handlers(settings):
-    """Configure ``CATALOG_EVENT_HANDLERS`` (read at call time)."""
-
-    def configure(mapping):
-        settings.CATALOG_EVENT_HANDLERS = mapping
-
-    return configure
-
-
-@pytest.fixture
-def lost_enqueues(settings):
-    """A Tasks backend that keeps what is enqueued and never runs it (as after a crash)."""
-    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
 
 
 class Clock:

@@ -44,7 +44,9 @@ def delivery(handler):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_default_tasks_backend_delivers_right_after_the_commit(draft_with_lines, event_handlers):
+def test_the_default_tasks_backend_delivers_right_after_the_commit(
+    draft_with_lines, event_handlers
+):
     event_handlers({"basket.committed": [LAB]})
 
     commit_basket(draft_with_lines)

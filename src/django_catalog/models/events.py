@@ -267,9 +267,7 @@ def _transition_facts(change: CompletedTransition, at: datetime) -> dict[str, An
 
 def _basket_facts(basket: Any) -> dict[str, Any]:
     context_type = (
-        ContentType.objects.db_manager(basket._state.db).get_for_id(
-            basket.context_content_type_id
-        )
+        ContentType.objects.db_manager(basket._state.db).get_for_id(basket.context_content_type_id)
         if basket.context_content_type_id
         else None
     )
