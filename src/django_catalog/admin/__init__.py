@@ -1,9 +1,11 @@
 """The catalog in Django's admin.
 
 :mod:`.mixins` holds the reusable pieces (soft delete, transitions run through services),
-:mod:`.forms` what a transition button asks for, :mod:`.model_admins` the registrations.
+:mod:`.forms` what a transition button asks for, :mod:`.model_admins` the registrations,
+:mod:`.events` the events and their deliveries.
 """
 
+from .events import EventAdmin, EventDeliveryAdmin
 from .mixins import (
     DeletedFilter,
     ReadOnlyInlineMixin,
@@ -27,6 +29,8 @@ __all__ = [
     "CatalogStateLogAdmin",
     "DeletedFilter",
     "DispenseLogAdmin",
+    "EventAdmin",
+    "EventDeliveryAdmin",
     "ReadOnlyInlineMixin",
     "SoftDeleteAdmin",
     "TransitionService",

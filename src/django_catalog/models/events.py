@@ -141,6 +141,7 @@ class EventDelivery(models.Model):
         verbose_name = "event delivery"
         verbose_name_plural = "event deliveries"
         ordering = ["id"]
+        permissions = [("retry_eventdelivery", "Can retry event delivery")]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="eventdelivery_due"),
             models.Index(fields=["handler", "status"], name="eventdelivery_handler"),
