@@ -121,3 +121,16 @@ class Ticket(models.Model):
     @transition(field=phase, source="a", target="b")
     def advance(self) -> None:
         """A second state field on the same model."""
+
+
+class LabOrder(models.Model):
+    """The receiving end of the README's deduplicating handler: one row per event."""
+
+    event_id = models.UUIDField(unique=True)
+    basket_id = models.CharField(max_length=64)
+
+    class Meta:
+        app_label = "tests"
+
+    def __str__(self) -> str:
+        return f"Lab order for basket {self.basket_id}"

@@ -20,6 +20,8 @@ TESTED_BLOCKS = {
     "## Work items": 3,  # here (two python, one pycon)
     "## Dispensing": 1,  # here
     "## Signals": 1,  # here
+    "### Configuring handlers": 1,  # test_events.py
+    "### Deduplicating in a handler": 1,  # test_events.py
     "## Audit trail": 1,  # here
     "## Concurrency and idempotency": 1,  # test_concurrency_example.py
 }
