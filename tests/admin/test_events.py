@@ -123,3 +123,32 @@ def test_retry_now_needs_its_permission(client, django_user_model, delivered_and
     grant(staff, "retry_eventdelivery")
     response = client.get(url("eventdelivery_changelist"))
     assert "retry_now" in response.content.decode()
+
+
+@pytest.mark.parametrize("term", ["basket.committed", "not-a-uuid", "lab"])
+def test_searching_events_and_deliveries_by_any_text_works(admin_client, delivered_and_dead, term):
+    assert admin_client.get(url("event_changelist"), {"q": term}).status_code == 200
+    assert admin_client.get(url("eventdelivery_changelist"), {"q": term}).status_code == 200
+
+
+def test_an_event_is_found_by_its_id(admin_client, delivered_and_dead):
+    event = Event.objects.get(name="basket.cancelled")
+
+    found = changelist(admin_client, "event", q=str(event.id))
+
+    assert found == [event]
+
+
+def test_the_commit_button_records_the_event_and_delivers_it_after_the_commit(
+    admin_client, admin_user, draft_with_lines, event_handlers, django_capture_on_commit_callbacks
+):
+    event_handlers({"basket.committed": [LAB]})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            url("basket_transition", draft_with_lines.pk, "commit"), {"work_types": "collect"}
+        )
+
+    event = Event.objects.for_(draft_with_lines).get()
+    assert event.payload["by"] == str(admin_user.pk)
+    assert EventDelivery.objects.get(event=event).status == DeliveryStatus.DELIVERED
