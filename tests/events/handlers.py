@@ -63,3 +63,18 @@ def writes_then_fails(event) -> None:
 def received(name: str | None = None) -> list[tuple[str, str, str]]:
     """The calls so far (of one handler, when ``name`` is given)."""
     return [call for call in calls if name is None or call[0] == name]
+
+
+#: :func:`blocking` waits for this before it returns (set by the test).
+release = threading.Event()
+#: Set by :func:`blocking` once it has started.
+started = threading.Event()
+BLOCKING = "tests.events.handlers.blocking"
+
+
+def blocking(event) -> None:
+    """Holds its delivery until the test releases it."""
+    _record("blocking", event)
+    started.set()
+    if not release.wait(30):
+        raise HandlerDown("never released")

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.db import transaction
 
-from django_catalog.events import Event, EventDelivery, deliver_due, record_event
+from django_catalog.events import Event, EventDelivery, deliver_due, record_event, retry_now
 from django_catalog.states import DeliveryStatus
 from tests.concurrency import run_concurrently
 from tests.events import handlers
@@ -71,3 +71,39 @@ def test_four_workers_call_each_handler_exactly_once_per_delivery_in_order_per_o
         visit_id, step = steps[event_id]
         seen[(handler, visit_id)].append(step)
     assert all(order == list(range(EVENTS_PER_VISIT)) for order in seen.values()), seen
+
+
+def test_a_delivery_being_attempted_is_skipped_by_other_workers_and_not_retried_twice(
+    event_handlers, lost_enqueues
+):
+    handlers.release.clear()
+    handlers.started.clear()
+    event_handlers({"visit.held": [handlers.BLOCKING], "visit.updated": [LAB]})
+    organization = Organization.objects.create(name="Clinic")
+    first, second = (
+        Visit.objects.create(organization=organization, patient=name) for name in ("A", "B")
+    )
+    with transaction.atomic():
+        record_event("visit.held", first, {})
+    with transaction.atomic():
+        record_event("visit.updated", second, {})
+    held = EventDelivery.objects.get(handler=handlers.BLOCKING)
+
+    def hold_the_first():
+        return deliver_due()
+
+    def meanwhile():
+        assert handlers.started.wait(30)
+        delivered = deliver_due()  # skips the held row instead of waiting for it
+        still_held = not handlers.release.is_set()
+        handlers.release.set()
+        retried = retry_now(EventDelivery.objects.filter(pk=held.pk))  # waits for the lock
+        return delivered, still_held, retried
+
+    outcomes = run_concurrently([hold_the_first, meanwhile], timeout=60)
+
+    assert [o.error for o in outcomes] == [None, None]
+    assert outcomes[0].value == 1
+    assert outcomes[1].value == (1, True, 0)  # the held one was delivered by then: left alone
+    assert [call[0] for call in handlers.calls] == ["blocking", "lab"]
+    assert not EventDelivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists()
