@@ -49,6 +49,8 @@ _EXPORTS = {
         "BasketStateError",
         "BasketAlreadyCommittedError",
         "BasketCancelledError",
+        "BasketFrozenError",
+        "DispensedLineError",
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "ItemNotAvailableError",
@@ -58,6 +60,7 @@ _EXPORTS = {
         "BasketNotCommittedError",
         "OverDispenseError",
         "ExpiredLotError",
+        "DispenseLogReadOnlyError",
     ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -127,3 +127,16 @@ def test_admin_still_calls_the_hook_django_catalog_overrides(hook):
         f"django-fsm-2 {FSM_VERSION}: FSMAdminMixin no longer calls self.{hook}(), so "
         f"django_catalog's override of it is silently bypassed."
     )
+
+
+def test_concurrency_mixin_still_keeps_the_loaded_state_where_loaded_state_reads_it():
+    # StateMachineMixin.loaded_state reads the state the next save() is conditioned on; a
+    # frozen basket's request fields are checked only when it was not loaded as a draft.
+    basket = Basket()
+    assert basket.__dict__.get("_ConcurrentTransitionMixin__initial_states") == {
+        "status": "draft"
+    }, (
+        f"django-fsm-2 {FSM_VERSION}: ConcurrentTransitionMixin no longer keeps the loaded "
+        f"states in __initial_states, which StateMachineMixin.loaded_state reads."
+    )
+    assert basket.loaded_state("status") == "draft"
