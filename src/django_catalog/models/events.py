@@ -66,7 +66,7 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 
 class Event(UUIDModel):
-    """Something that happened in the catalog, for other systems (its ``id`` deduplicates)."""
+    """Something that happened in the catalog, for other systems (its ``id`` marks a repeat)."""
 
     name = models.CharField(max_length=EVENT_NAME_MAX_LENGTH, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
