@@ -31,6 +31,7 @@ from .dispense import DispenseLog, dispensed_total
 from .events import record_basket_cancelled, record_basket_committed
 from .fields import (
     currency_field,
+    metadata_field,
     price_field,
     price_not_negative,
     quantity_field,
@@ -240,7 +241,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(BasketQuerySet)()  # type: ignore[assignment,misc]
@@ -436,7 +437,7 @@ class BasketItem(UUIDModel, BaseModel):
     currency = currency_field()
 
     instructions = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(BasketItemQuerySet)()  # type: ignore[assignment,misc]

@@ -23,6 +23,7 @@ from ..states import BLOCKABLE_WORK_STATES, OPEN_WORK_STATES, WorkItemStatus
 from ..validation import WORK_TYPE_MAX_LENGTH, clean_block_reason, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .events import record_work_item_status_changed
+from .fields import metadata_field
 
 
 class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
@@ -100,7 +101,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
     priority = models.IntegerField(default=0)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)()  # type: ignore[assignment,misc]
