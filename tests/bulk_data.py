@@ -16,7 +16,7 @@ from tests.models import Organization
 CATALOG_COLUMNS = (
     "id, created_at, updated_at, deleted_at, owner_content_type_id, owner_id, name, code,"
     " description, category, unit_price, currency, is_available, available_from, available_to,"
-    " sort_order, metadata"
+    " sort_order, metadata, work_types"
 )
 
 # One row per i in 0..n-1, spread evenly over the owners and categories. About 2% of the items
@@ -31,7 +31,7 @@ SELECT md5(random()::text || i)::uuid, now(), now(),
        10.00, 'USD', i %% 10 <> 0,
        CASE WHEN i %% 7 = 0 THEN now() - interval '1 day' END,
        CASE WHEN i %% 11 = 0 THEN now() + interval '30 days' END,
-       i %% 100, '{{}}'
+       i %% 100, '{{}}', '[]'
 FROM generate_series(0, %(count)s - 1) AS i
 """
 
@@ -46,7 +46,7 @@ SELECT lower(hex(randomblob(16))), datetime('now'), datetime('now'),
        '10.00', 'USD', i %% 10 <> 0,
        CASE WHEN i %% 7 = 0 THEN datetime('now', '-1 day') END,
        CASE WHEN i %% 11 = 0 THEN datetime('now', '+30 days') END,
-       i %% 100, '{{}}'
+       i %% 100, '{{}}', '[]'
 FROM seq
 """
 

@@ -80,6 +80,36 @@ def draft_with_lines(visit, make_catalog_item):
 
 
 @pytest.fixture
+def routed_catalog(make_catalog_item):
+    """A clinic's catalog whose items name their own work (and one item that names none)."""
+    return {
+        "blood": make_catalog_item(
+            name="Complete blood count", work_types=["collect", "process", "report"]
+        ),
+        "xray": make_catalog_item(
+            name="Chest X-ray", unit_price=Decimal("120.00"), work_types=["acquire", "report"]
+        ),
+        "medicine": make_catalog_item(
+            name="Amoxicillin 500 mg", unit_price=Decimal("12.50"), work_types=["dispense"]
+        ),
+        "leaflet": make_catalog_item(name="Diet leaflet", unit_price=None),
+    }
+
+
+@pytest.fixture
+def routed_draft(visit, routed_catalog):
+    """A draft basket for the visit with one line of each ``routed_catalog`` item.
+
+    ``routed_draft.lines`` maps each catalog key ("blood", "xray", ...) to its line.
+    """
+    from django_catalog.services import add_item, create_basket
+
+    basket = create_basket(context=visit)
+    basket.lines = {key: add_item(basket, item) for key, item in routed_catalog.items()}
+    return basket
+
+
+@pytest.fixture
 def work_item(basket_item):
     """A pending work item (on a line of a draft basket; the work lifecycle does not look)."""
     from django_catalog.models import WorkItem

@@ -23,7 +23,7 @@ from django_catalog.services import (
     dispense,
 )
 from django_catalog.validation import MAX_WORK_TYPES
-from tests.admin.pages import change_form_data, url
+from tests.admin.pages import change_form_data, commit_page_data, url
 
 pytestmark = pytest.mark.django_db
 
@@ -274,15 +274,14 @@ def test_the_admin_commit_form_shows_too_many_work_types_as_a_form_error(
 ):
     before = catalog_rows()
     names = ", ".join(f"type-{n}" for n in range(10_000))
+    data = commit_page_data(admin_client, draft_with_lines, **{"X-Ray": names})
 
-    response = admin_client.post(
-        url("basket_transition", draft_with_lines.pk, "commit"), {"work_types": names}
-    )
+    response = admin_client.post(url("basket_transition", draft_with_lines.pk, "commit"), data)
 
     assert response.status_code == 200
-    assert (
-        f"at most {MAX_WORK_TYPES}" in response.context["transition_form"].errors["work_types"][0]
-    )
+    form = response.context["transition_form"]
+    (xray,) = [row.line for row in form.line_rows if row.line.catalog_item.name == "X-Ray"]
+    assert f"at most {MAX_WORK_TYPES}" in form.errors[form.line_field(xray)][0]
     assert catalog_rows() == before
 
 

@@ -85,3 +85,16 @@ def test_constraints_allow_no_price_zero_prices_and_open_windows(catalog_item, b
     basket_item.refresh_from_db()
     assert (catalog_item.unit_price, catalog_item.available_from) == (Decimal("0"), None)
     assert (basket_item.unit_price, basket_item.quantity) == (None, Decimal("0.01"))
+
+
+@pytest.mark.parametrize("work_types", ["collect", {"collect": True}, 3])
+def test_catalog_item_work_types_must_be_a_json_list(catalog_item, catalog_rows, work_types):
+    assert_update_refused(
+        CatalogItem.objects.filter(pk=catalog_item.pk), catalog_rows, work_types=work_types
+    )
+
+
+def test_catalog_item_work_types_accept_a_json_list(catalog_item):
+    CatalogItem.objects.filter(pk=catalog_item.pk).update(work_types=["collect", "report"])
+
+    assert CatalogItem.objects.get(pk=catalog_item.pk).work_types == ["collect", "report"]

@@ -91,3 +91,19 @@ def test_demo_renders_the_state_diagrams_into_the_folder_it_names(tmp_path):
     assert f"Rendered into {diagrams}" in output
     for name in ("basket_status.dot", "basket_status.mmd", "workitem_status.mmd"):
         assert (diagrams / name).read_text().strip(), name
+
+
+def test_demo_lines_spawn_the_work_their_catalog_items_name(tmp_path):
+    output = run_demo(tmp_path / "demo.sqlite3", tmp_path / "diagrams")
+
+    board = output.split("Work board")[1].split("Audit trail")[0]
+    spawned = {tuple(line.split()[:2]) for line in board.splitlines() if line.startswith("    ")}
+    assert spawned == {
+        ("collect", "Complete"),
+        ("process", "Complete"),
+        ("report", "Complete"),
+        ("acquire", "Chest"),
+        ("report", "Chest"),
+        ("dispense", "Amoxicillin"),
+    }
+    assert "Chest X-ray: spawns acquire, report" in output

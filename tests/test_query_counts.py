@@ -123,6 +123,53 @@ def test_commit_basket_inside_a_caller_transaction_costs_the_same(catalog_item, 
     assert nested_count == alone_count
 
 
+@pytest.fixture
+def routed_item(make_catalog_item) -> CatalogItem:
+    return make_catalog_item(name="Complete blood count", work_types=WORK_TYPES)
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_commit_with_the_items_work_types_costs_what_an_explicit_list_costs(
+    lines, catalog_item, routed_item, user
+):
+    explicit = draft_basket_with_lines(lines, catalog_item)
+    routed = draft_basket_with_lines(lines, routed_item)
+    explicit_count = count_commit(explicit, committed_by=user)
+
+    with CaptureQueriesContext(connection) as queries:
+        commit_basket(routed, committed_by=user)
+
+    assert WorkItem.objects.for_basket(routed).count() == lines * len(WORK_TYPES)
+    assert len(queries) == explicit_count
+    assert instances_of_inserts(queries) == 1
+
+
+def test_commit_with_work_per_line_costs_one_query_more_whatever_the_lines(
+    catalog_item, routed_item, user
+):
+    """The extra query checks that every line the mapping names is a line of the basket."""
+    explicit = draft_basket_with_lines(10, catalog_item)
+    explicit_count = count_commit(explicit, committed_by=user)
+    counts = []
+    for lines in (1, 1000):
+        basket = draft_basket_with_lines(lines, routed_item)
+        first_lines = basket.items.order_by("pk")[:2]
+        plan = {line.pk: ["review"] for line in first_lines}
+        with CaptureQueriesContext(connection) as queries:
+            commit_basket(basket, committed_by=user, work_types=plan)
+        counts.append(len(queries))
+        spawned = WorkItem.objects.for_basket(basket)
+        assert spawned.filter(work_type="review").count() == len(plan)
+        assert spawned.count() == len(plan) + (lines - len(plan)) * len(WORK_TYPES)
+
+    assert counts == [explicit_count + 1] * 2
+
+
+def instances_of_inserts(queries: CaptureQueriesContext) -> int:
+    work_table = WorkItem._meta.db_table
+    return sum(1 for q in queries if work_table in q["sql"] and "INSERT" in q["sql"])
+
+
 @pytest.mark.parametrize("lines", SIZES)
 def test_commit_basket_replay_stays_within_its_query_budget(lines, catalog_item, user):
     basket = draft_basket_with_lines(lines, catalog_item)

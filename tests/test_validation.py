@@ -314,6 +314,60 @@ def test_work_types_may_be_any_iterable_such_as_a_generator(draft_with_lines):
     assert WorkItem.objects.for_basket(draft_with_lines).count() == 4
 
 
+# --- a catalog item's default work types ----------------------------------------------------
+
+BAD_ITEM_WORK_TYPES = [
+    "collect",
+    {"collect": 1},
+    3,
+    None,
+    "",
+    {},
+    [""],
+    ["  "],
+    [7],
+    ["x" * 101],
+]
+
+
+@pytest.mark.parametrize("work_types", BAD_ITEM_WORK_TYPES)
+def test_catalog_item_full_clean_refuses_bad_work_types(catalog_item, catalog_rows, work_types):
+    before = catalog_rows()
+    catalog_item.work_types = work_types
+
+    with pytest.raises(ValidationError) as refused:
+        catalog_item.full_clean()
+
+    assert_refused(refused.value, "work_types")
+    assert catalog_rows() == before
+
+
+@pytest.mark.parametrize("work_types", BAD_ITEM_WORK_TYPES)
+def test_saving_a_catalog_item_refuses_bad_work_types(catalog_item, catalog_rows, work_types):
+    """The plain ORM door: save() and create() check the list a commit will read."""
+    before = catalog_rows()
+    catalog_item.work_types = work_types
+
+    with pytest.raises(ValidationError, match="work_types"):
+        catalog_item.save()
+    with pytest.raises(ValidationError, match="work_types"):
+        CatalogItem.objects.create(owner=catalog_item.owner, name="Bad", work_types=work_types)
+
+    assert catalog_rows() == before
+
+
+def test_a_catalog_items_work_types_are_stored_once_each(catalog_item):
+    catalog_item.work_types = ("collect", "report", "collect")
+    catalog_item.full_clean()
+    catalog_item.save()
+
+    assert CatalogItem.objects.get(pk=catalog_item.pk).work_types == ["collect", "report"]
+
+
+def test_a_catalog_item_has_no_work_types_by_default(catalog_item):
+    assert CatalogItem.objects.get(pk=catalog_item.pk).work_types == []
+
+
 # --- idempotency key and basket parameters ----------------------------------------------
 
 

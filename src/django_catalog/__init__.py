@@ -20,6 +20,7 @@ FSM_LOG_IGNORED_MODELS = [
 
 _EXPORTS = {
     "states": ("BasketStatus", "WorkItemStatus", "DeliveryStatus"),
+    "money": ("Money",),
     "models": (
         "CatalogItem",
         "Basket",
@@ -56,6 +57,8 @@ _EXPORTS = {
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "IdempotencyKeyRetiredError",
+        "UnknownBasketLineError",
+        "MixedCurrencyError",
         "ItemNotAvailableError",
         "WorkItemError",
         "WorkItemNotFoundError",

@@ -130,6 +130,34 @@ class BasketEmptyError(BasketError):
         super().__init__(f"Cannot commit empty basket {basket_id}")
 
 
+class UnknownBasketLineError(BasketError):
+    """A commit named work for lines that are not (live) lines of the basket.
+
+    ``line_ids`` are the ids it named that the basket does not hold; nothing was committed.
+    """
+
+    def __init__(self, basket_id: Any, line_ids: list[Any]):
+        self.basket_id = basket_id
+        self.line_ids = list(line_ids)
+        names = ", ".join(str(line_id) for line_id in self.line_ids)
+        super().__init__(f"Basket {basket_id} has no line {names}: work_types names unknown lines")
+
+
+class MixedCurrencyError(BasketError):
+    """A basket's lines are priced in more than one currency, so they have no single total.
+
+    ``currencies`` lists them (sorted); a caller can show a total per currency instead.
+    """
+
+    def __init__(self, basket_id: Any, currencies: list[str]):
+        self.basket_id = basket_id
+        self.currencies = list(currencies)
+        super().__init__(
+            f"Basket {basket_id} has lines in {', '.join(self.currencies)}: "
+            "no single total across currencies"
+        )
+
+
 class IdempotencyKeyConflictError(BasketError):
     """An idempotency key was replayed with parameters that differ from the original call.
 

@@ -5,7 +5,7 @@ state change to the model's transition.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -41,7 +41,7 @@ from .validation import (
     clean_price,
     clean_quantity,
     clean_text,
-    normalize_work_types,
+    normalize_work_plan,
     object_id_text,
 )
 
@@ -248,26 +248,36 @@ def commit_basket(
     basket: Basket,
     committed_by: Any = None,
     spawn_work: bool = True,
-    work_types: Iterable[str] | None = None,
+    work_types: Iterable[str] | Mapping[Any, Iterable[str]] | None = None,
 ) -> Basket:
     """Commit a draft basket and spawn one work item per (line, work type).
+
+    Which work each line spawns, with ``spawn_work`` (no work at all without it):
+
+    * ``work_types=None``: its catalog item's ``work_types`` (an item without any spawns
+      nothing);
+    * a list of names: that list, for every line;
+    * a mapping ``{line or line id: [names]}``: the listed lines get their own list (``[]``
+      for none), the others their item's defaults.
 
     Idempotent: a committed basket is returned unchanged (no audit row, no new work).
     Concurrent calls commit exactly once; every caller gets the committed basket.
 
-    Raises:
+    Raises (each before anything is written):
         BasketNotFoundError: the basket was deleted.
         BasketEmptyError: the basket has no lines.
         BasketCancelledError: the basket was cancelled.
+        UnknownBasketLineError: the mapping names a line the basket does not hold.
+        ValueError: malformed ``work_types``.
     """
-    roles = normalize_work_types(work_types) if spawn_work else []
+    plan = normalize_work_plan(work_types, BasketItem._meta.pk.to_python) if spawn_work else []
     with transaction.atomic():
         locked = _lock(basket, BasketNotFoundError)
         if locked.status == BasketStatus.COMMITTED:
             return _adopt(basket, locked)
         _refuse_unless_draft(locked)
         try:
-            locked.commit(by=committed_by, work_types=roles)
+            locked.commit(by=committed_by, work_types=plan)
         except TransitionNotAllowed:
             # Draft is checked above, so the only refusal left is the "has lines" guard.
             raise BasketEmptyError(locked.pk) from None

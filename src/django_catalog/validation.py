@@ -9,7 +9,7 @@ repeated here. This module imports nothing of the catalog's models.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -270,6 +270,53 @@ def normalize_work_types(work_types: Iterable[str] | None) -> list[str]:
                 f"work_types: at most {MAX_WORK_TYPES} different work types per commit"
             )
     return list(roles)
+
+
+def clean_item_work_types(value: Any) -> list[str]:
+    """A catalog item's default work types: a list of names (stored as a JSON array).
+
+    Also the field's validator, so ``full_clean()`` (the admin) and ``save()`` apply one rule.
+    """
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError(
+            "work_types must be a list of work type names, got %(type)s",
+            code="invalid",
+            params={"type": type(value).__name__},
+        )
+    try:
+        return normalize_work_types(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid") from None
+
+
+#: What a commit spawns: ``None`` (each line its catalog item's defaults), one list for every
+#: line, or a list per line (keyed by line id; unlisted lines get their item's defaults).
+WorkPlan = list[str] | dict[Any, list[str]] | None
+
+
+def normalize_work_plan(work_types: Any, line_id: Callable[[Any], Any]) -> WorkPlan:
+    """Validate a commit's ``work_types``: ``None``, a list of names, or ``{line: names}``.
+
+    A mapping's keys are lines or line ids; ``line_id`` turns a key into the line's primary
+    key value (raising ``ValidationError`` / ``ValueError`` for a malformed id). Whether each
+    line belongs to the basket is checked by the commit, which holds the basket's lock.
+    """
+    if work_types is None:
+        return None
+    if not isinstance(work_types, Mapping):
+        return normalize_work_types(work_types)
+    plan: dict[Any, list[str]] = {}
+    for line, names in work_types.items():
+        try:
+            key = line_id(getattr(line, "pk", line))
+        except (ValidationError, ValueError, TypeError):
+            key = None
+        if key is None:
+            raise ValueError(f"work_types: {line!r} is not a basket line or line id")
+        if names is None:
+            raise ValueError(f"work_types[{line!r}]: expected a list of work type names, got None")
+        plan[key] = normalize_work_types(names)
+    return plan
 
 
 # --- events ------------------------------------------------------------------------------

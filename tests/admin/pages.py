@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.html import strip_tags
+
+LINK = re.compile(r'href="([^"]+)"')
 
 
 def url(name: str, *args) -> str:
@@ -11,7 +16,13 @@ def url(name: str, *args) -> str:
 
 
 def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
+    """The page's messages as the user reads them (links reduced to their text)."""
+    return [strip_tags(str(message)) for message in response.context["messages"]]
+
+
+def message_links(response) -> list[str]:
+    """The addresses the page's messages link to."""
+    return [link for message in response.context["messages"] for link in LINK.findall(str(message))]
 
 
 def change_form_data(client, change_url: str, **extra) -> dict:
@@ -44,3 +55,16 @@ def grant(user, *codenames: str) -> None:
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="django_catalog", codename__in=codenames)
     )
+
+
+def commit_page_data(client, basket, **work_by_item) -> dict:
+    """What a browser posts from the Commit page: each line's box as shown (prefilled from
+    its catalog item), except the boxes of the items named in ``work_by_item``."""
+    response = client.get(url("basket_transition", basket.pk, "commit"))
+    assert response.status_code == 200
+    data = {}
+    for row in response.context["transition_form"].line_rows:
+        name = row.line.catalog_item.name
+        data[row.field.html_name] = work_by_item.pop(name, row.field.value())
+    assert not work_by_item, f"no line for {list(work_by_item)}"
+    return data

@@ -15,10 +15,18 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
-from tests.admin.pages import change_form_data, grant, messages_of, transition_button_names, url
+from tests.admin.pages import (
+    change_form_data,
+    commit_page_data,
+    grant,
+    messages_of,
+    transition_button_names,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
+BOTH_LINES_COLLECT_REPORT = {"Blood Test": "collect, report", "X-Ray": "collect, report"}
 ADMIN_MODELS = [CatalogItem, Basket, "basketitem", WorkItem, DispenseLog, CatalogStateLog]
 
 
@@ -192,10 +200,10 @@ def test_commit_button_asks_for_work_types(admin_client, draft_with_lines):
 def test_commit_button_commits_through_the_service_as_the_logged_in_user(
     admin_client, admin_user, draft_with_lines
 ):
+    data = commit_page_data(admin_client, draft_with_lines, **BOTH_LINES_COLLECT_REPORT)
+
     response = admin_client.post(
-        url("basket_transition", draft_with_lines.pk, "commit"),
-        {"work_types": "collect, report"},
-        follow=True,
+        url("basket_transition", draft_with_lines.pk, "commit"), data, follow=True
     )
 
     assert response.status_code == 200
@@ -205,7 +213,9 @@ def test_commit_button_commits_through_the_service_as_the_logged_in_user(
     assert WorkItem.objects.for_basket(basket).count() == 4  # 2 lines x 2 work types
     (row,) = CatalogStateLog.objects.for_(basket)
     assert (row.transition, row.state, row.by) == ("commit", "committed", admin_user)
-    assert messages_of(response) == ["Commit: done."]
+    assert messages_of(response) == [
+        "Committed the basket for Visit of Ada: 4 work items created. See the work."
+    ]
 
 
 def test_cancel_button_cancels_as_the_logged_in_user(admin_client, admin_user, draft_with_lines):
@@ -217,7 +227,7 @@ def test_cancel_button_cancels_as_the_logged_in_user(admin_client, admin_user, d
     assert Basket.objects.get(pk=draft_with_lines.pk).status == BasketStatus.CANCELLED
     (row,) = CatalogStateLog.objects.for_(draft_with_lines)
     assert (row.transition, row.by) == ("cancel", admin_user)
-    assert messages_of(response)[-1] == "Cancel basket: done."
+    assert messages_of(response)[-1] == "Cancel basket: Basket for Visit of Ada · cancelled."
 
 
 def test_user_without_the_permission_sees_no_button(client, clerk, draft_with_lines):
@@ -267,7 +277,10 @@ def test_committing_an_empty_basket_shows_the_error_and_changes_nothing(admin_cl
     )
 
     assert response.status_code == 200
-    assert messages_of(response) == [f"Commit refused: Cannot commit empty basket {basket.pk}"]
+    short_id = str(basket.pk)[:8]
+    assert messages_of(response) == [
+        f"Commit refused: Basket {short_id} has no lines, so there is nothing to commit."
+    ]
     assert Basket.objects.get(pk=basket.pk).status == BasketStatus.DRAFT
     assert not CatalogStateLog.objects.exists()
     assert not WorkItem.objects.exists()
@@ -280,8 +293,9 @@ def test_cancelling_a_committed_basket_shows_the_error(admin_client, committed):
     )
 
     assert response.status_code == 200
-    assert f"Cancel basket refused: Basket {committed.pk} is already committed" in messages_of(
-        response
+    assert (
+        "Cancel basket refused: The basket for Visit of Ada is already committed."
+        in messages_of(response)
     )
     assert Basket.objects.get(pk=committed.pk).status == BasketStatus.COMMITTED
 
@@ -298,10 +312,12 @@ def test_a_forged_transition_name_is_refused(admin_client, draft_with_lines):
 
 
 def test_bad_work_types_are_form_errors(admin_client, draft_with_lines):
-    response = admin_client.post(
-        url("basket_transition", draft_with_lines.pk, "commit"), {"work_types": "x" * 101}
-    )
+    data = commit_page_data(admin_client, draft_with_lines, **{"X-Ray": "x" * 101})
+
+    response = admin_client.post(url("basket_transition", draft_with_lines.pk, "commit"), data)
 
     assert response.status_code == 200
-    assert response.context["transition_form"].errors["work_types"]
+    form = response.context["transition_form"]
+    (row,) = [row for row in form.line_rows if row.line.catalog_item.name == "X-Ray"]
+    assert "longer than 100 characters" in str(form.errors[form.line_field(row.line)])
     assert Basket.objects.get(pk=draft_with_lines.pk).status == BasketStatus.DRAFT

@@ -133,8 +133,9 @@ def test_a_button_with_an_invalid_form_still_runs_only_the_transition(admin_clie
 
     response = admin_client.post(change, broken, follow=True)
 
-    assert WorkItem.objects.get(pk=pending_work.pk).status == WorkItemStatus.IN_PROGRESS
-    assert messages_of(response)[-1] == "Start: done."
+    started = WorkItem.objects.get(pk=pending_work.pk)
+    assert started.status == WorkItemStatus.IN_PROGRESS
+    assert messages_of(response)[-1] == f"Start: {started} is now in progress."
 
 
 def test_saving_the_form_without_a_button_still_saves_it(admin_client, pending_work):

@@ -43,7 +43,10 @@ def test_start_assigns_the_logged_in_user(admin_client, admin_user, spawned_work
     assert spawned_work_item.assigned_to == admin_user
     (row,) = CatalogStateLog.objects.for_(spawned_work_item)
     assert (row.transition, row.by) == ("start", admin_user)
-    assert messages_of(response)[-1] == "Start: done."
+    item = spawned_work_item.basket_item.catalog_item.name
+    assert (
+        messages_of(response)[-1] == f"Start: collect · {item} · Visit of Ada is now in progress."
+    )
 
 
 def test_complete_after_start(admin_client, admin_user, spawned_work_item):
@@ -99,8 +102,7 @@ def test_completing_pending_work_shows_the_error_and_changes_nothing(
 
     assert response.status_code == 200
     (message,) = [m for m in messages_of(response) if "Complete" in m]
-    assert message.startswith("Complete refused:")
-    assert "pending" in message
+    assert message == f"Complete refused: cannot complete {spawned_work_item}: it is pending."
     spawned_work_item.refresh_from_db()
     assert spawned_work_item.status == WorkItemStatus.PENDING
     assert not CatalogStateLog.objects.for_(spawned_work_item).exists()

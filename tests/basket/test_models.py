@@ -110,7 +110,20 @@ def test_basket_committed_at_nullable(basket_item):
 
 
 def test_basket_str_representation(basket):
-    assert str(basket) == f"Basket {basket.pk} (draft)"
+    assert str(basket) == f"Basket {str(basket.pk)[:8]} · draft"
+
+
+def test_basket_str_names_its_context(visit):
+    basket = Basket.objects.create(context=visit)
+
+    assert str(Basket.objects.get(pk=basket.pk)) == "Basket for Visit of Ada · draft"
+
+
+def test_basket_str_falls_back_to_the_id_when_the_context_is_gone(visit):
+    basket = Basket.objects.create(context=visit)
+    visit.delete()
+
+    assert str(Basket.objects.get(pk=basket.pk)) == f"Basket {str(basket.pk)[:8]} · draft"
 
 
 # --- BasketItem --------------------------------------------------------------------------
@@ -178,4 +191,12 @@ def test_basket_item_instructions_optional(basket, catalog_item):
 def test_basket_item_str_representation(basket, catalog_item):
     line = BasketItem.objects.create(basket=basket, catalog_item=catalog_item, quantity=2)
     line.refresh_from_db()
-    assert str(line) == "2.00x Blood Test"
+    assert str(line) == "2 x Blood Test"
+
+
+def test_basket_item_str_names_the_baskets_context(visit, catalog_item):
+    line = BasketItem.objects.create(
+        basket=Basket.objects.create(context=visit), catalog_item=catalog_item, quantity="2.5"
+    )
+
+    assert str(BasketItem.objects.get(pk=line.pk)) == "2.5 x Blood Test · Visit of Ada"

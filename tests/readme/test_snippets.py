@@ -17,7 +17,9 @@ from tests.readme.readme import README, code_blocks, python_blocks, run_python, 
 TESTED_BLOCKS = {
     "## Install": 1,  # test_install.py
     "## Quick start": 1,  # test_install.py
+    "## Money": 1,  # here
     "## Work items": 3,  # here (two python, one pycon)
+    "### Work each item spawns": 1,  # here
     "## Dispensing": 1,  # here
     "## Signals": 1,  # here
     "### Configuring handlers": 1,  # test_events.py
@@ -94,6 +96,49 @@ def test_work_progress_example(committed_basket):
     runner.run(test)
 
     assert runner.summarize(verbose=False).failed == 0
+
+
+@pytest.mark.django_db
+def test_money_snippet(routed_draft, make_catalog_item, capsys):
+    from django_catalog.services import add_item
+
+    vaccine = make_catalog_item(name="Vaccine", unit_price=Decimal("30.00"), currency="EUR")
+    (block,) = python_blocks("## Money")
+
+    run_python(
+        block, {"basket": routed_draft, "vaccine": vaccine, "add_item": add_item}, "## Money"
+    )
+
+    assert capsys.readouterr().out.splitlines() == [
+        "182.50 USD 182.50 USD",
+        "['EUR', 'USD']",
+        "30.00 EUR + 182.50 USD",
+    ]
+
+
+@pytest.mark.django_db
+def test_work_each_item_spawns_snippet(organization, visit, user):
+    (block,) = python_blocks("### Work each item spawns")
+
+    namespace = run_python(
+        block, {"clinic": organization, "visit": visit, "nurse": user}, "### Work each item spawns"
+    )
+
+    basket = namespace["basket"]
+    spawned = {
+        (work.basket_item.catalog_item.name, work.work_type)
+        for work in basket.work_items().select_related("basket_item__catalog_item")
+    }
+    assert basket.committed_by == user
+    assert spawned == {
+        ("Complete blood count", "collect"),
+        ("Complete blood count", "process"),
+        ("Complete blood count", "report"),
+        ("Chest X-ray", "acquire"),
+        ("Chest X-ray", "report"),
+        ("Chest X-ray", "second read"),
+        ("Amoxicillin 500 mg", "dispense"),
+    }
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django_catalog.models import (
     WorkItem,
     WorkItemStatus,
 )
+from django_catalog.services import commit_basket
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,16 @@ def test_work_item_soft_delete(work_item):
 
 def test_work_item_str_representation(work_item):
     work_item = WorkItem.objects.get(pk=work_item.pk)
-    assert str(work_item) == "collect for 1.00x Blood Test"
+    assert str(work_item) == "collect · Blood Test"
+
+
+def test_work_item_str_names_the_item_and_the_baskets_context(draft_with_lines):
+    commit_basket(draft_with_lines, work_types=["collect"])
+    work = WorkItem.objects.for_basket(draft_with_lines).get(
+        basket_item__catalog_item__name="X-Ray"
+    )
+
+    assert str(work) == "collect · X-Ray · Visit of Ada"
 
 
 def test_a_line_may_hold_any_number_of_hand_made_work_items(basket_item):

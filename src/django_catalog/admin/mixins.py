@@ -290,9 +290,11 @@ class TransitionServiceAdmin(FSMAdminMixin):
             )
             return False
         try:
-            service(obj, request.user, dict(kwargs or {}))
+            result = service(obj, request.user, dict(kwargs or {}))
         except CatalogError as error:
-            self.message_user(request, f"{label} refused: {error}", messages.ERROR)
+            self.message_user(
+                request, f"{label} refused: {self.refusal_text(obj, error)}", messages.ERROR
+            )
             return False
         except TransitionNotAllowed:
             obj.refresh_from_db()
@@ -303,8 +305,18 @@ class TransitionServiceAdmin(FSMAdminMixin):
         except (ValueError, ValidationError) as error:
             self.message_user(request, f"{label} refused: {_error_text(error)}", messages.ERROR)
             return False
-        self.message_user(request, f"{label}: done.", messages.SUCCESS)
+        self.transition_done(request, obj, transition_name, label, result)
         return True
+
+    def transition_done(
+        self, request: HttpRequest, obj: Any, transition_name: str, label: str, result: Any
+    ) -> None:
+        """Tell the user the transition ran; ``result`` is what its service returned."""
+        self.message_user(request, f"{label}: done.", messages.SUCCESS)
+
+    def refusal_text(self, obj: Any, error: CatalogError) -> str:
+        """Why the service refused, as the user reads it (the error's own message here)."""
+        return str(error)
 
 
 def _error_text(error: Exception) -> str:

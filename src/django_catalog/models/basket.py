@@ -15,8 +15,15 @@ from django.db.models import Count, Q, Subquery, Sum
 from django.utils import timezone
 
 from .. import signals
-from ..exceptions import BasketFrozenError, CatalogError, DispensedLineError
+from ..exceptions import (
+    BasketFrozenError,
+    CatalogError,
+    DispensedLineError,
+    MixedCurrencyError,
+    UnknownBasketLineError,
+)
 from ..fsm import StateField, StateMachineMixin, catalog_transition
+from ..money import Money, round_money
 from ..spawning import insert_work_items
 from ..states import (
     FROZEN_BASKET_STATES,
@@ -24,7 +31,7 @@ from ..states import (
     BasketStatus,
     WorkItemStatus,
 )
-from ..validation import normalize_work_types, object_id_text
+from ..validation import normalize_work_plan, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .catalog import CatalogItem
 from .dispense import DispenseLog, dispensed_total
@@ -36,6 +43,7 @@ from .fields import (
     price_not_negative,
     quantity_field,
     quantity_positive,
+    quantity_text,
 )
 from .triggers import draft_lines_only, frozen_basket_triggers
 from .work import WorkItem
@@ -357,7 +365,46 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         return self.items.aggregate(total=Sum("quantity"))["total"] or 0
 
     def __str__(self) -> str:
-        return f"Basket {self.pk} ({self.status})"
+        """What staff call it: "Basket for Visit V-1042 · committed".
+
+        Reads the context (a generic relation): list pages prefetch it
+        (``prefetch_related("context")``) so that each row costs no query.
+        """
+        context = self.context_text()
+        name = f"Basket for {context}" if context else f"Basket {str(self.pk)[:8]}"
+        return f"{name} · {self.status}"
+
+    def context_text(self) -> str:
+        """The context as text ("Visit V-1042"); empty without one, or if it was deleted."""
+        if not self.context_content_type_id:
+            return ""
+        context = self.context
+        return "" if context is None else str(context)
+
+    def totals_by_currency(self) -> list[Money]:
+        """The sum of the live priced lines' totals, one :class:`Money` per currency (sorted).
+
+        Each line's total is rounded to the price's two decimals before it is added, so a
+        total is the sum of the lines shown. Lines without a price are left out. Reads
+        the lines once, or not at all when they were prefetched (``prefetch_related("items")``).
+        """
+        sums: dict[str, Decimal] = {}
+        for line in self.items.all():
+            if line.line_total is not None:
+                sums[line.currency] = sums.get(line.currency, Decimal(0)) + line.line_total
+        return [Money(amount, currency) for currency, amount in sorted(sums.items())]
+
+    def total(self) -> Money | None:
+        """The basket's total in its one currency; ``None`` when no line has a price.
+
+        Raises :class:`~django_catalog.exceptions.MixedCurrencyError` when the priced lines
+        are in more than one currency: euros and dollars are not added up
+        (:meth:`totals_by_currency` gives the total in each).
+        """
+        totals = self.totals_by_currency()
+        if len(totals) > 1:
+            raise MixedCurrencyError(self.pk, [money.currency for money in totals])
+        return totals[0] if totals else None
 
     def work_items(self) -> WorkItemQuerySet:
         """The work spawned from this basket's lines (a lazy queryset)."""
@@ -390,21 +437,38 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         *,
         by: Any = None,
         description: str | None = None,
-        work_types: Iterable[str] = (),
+        work_types: Any = None,
     ) -> int:
-        """Freeze the basket and spawn one work item per (line, work type).
+        """Freeze the basket and spawn its lines' work: one work item per (line, work type).
 
-        Records ``by`` as ``committed_by``. Never duplicates an existing (line, role).
-        Returns how many work items it created. The work items are inserted in one
-        statement, whatever the number of lines and work types (see :mod:`..spawning`).
+        ``work_types`` is ``None`` (each line spawns its catalog item's ``work_types``), one
+        list of names for every line, or a mapping ``{line or line id: [names]}`` (the lines
+        it lists get their own list, the others their item's defaults). Records ``by`` as
+        ``committed_by``. Never duplicates an existing (line, role). Returns how many work
+        items it created. The work items are inserted in one statement, whatever the number
+        of lines and work types (see :mod:`..spawning`).
+
+        Raises ``ValueError`` for malformed ``work_types`` and
+        :class:`~django_catalog.exceptions.UnknownBasketLineError` for a mapping naming a
+        line this basket does not hold; nothing is written then.
         """
-        roles = normalize_work_types(work_types)
+        plan = normalize_work_plan(work_types, BasketItem._meta.pk.to_python)
         self.committed_at = timezone.now()
         self.committed_by = by
         # A concurrent commit of a stale copy may insert the same rows; it then loses on
         # the status update (ConcurrentTransition) and everything it did rolls back.
         lines = BasketItem.objects.using(self._state.db).filter(basket=self)
-        return insert_work_items(lines, roles)
+        if isinstance(plan, dict):
+            self._refuse_unknown_lines(lines, plan)
+        return insert_work_items(lines, plan)
+
+    def _refuse_unknown_lines(
+        self, lines: models.QuerySet[BasketItem], plan: dict[Any, Any]
+    ) -> None:
+        known = set(lines.filter(pk__in=list(plan)).values_list("pk", flat=True))
+        unknown = [line_id for line_id in plan if line_id not in known]
+        if unknown:
+            raise UnknownBasketLineError(self.pk, unknown)
 
     @catalog_transition(
         field=status,
@@ -455,9 +519,16 @@ class BasketItem(UUIDModel, BaseModel):
 
     @property
     def line_total(self) -> Decimal | None:
+        """Quantity x unit price, rounded half up to the price's two decimals (None: no price)."""
         if self.unit_price is None:
             return None
-        return Decimal(self.quantity) * self.unit_price
+        return round_money(Decimal(self.quantity) * self.unit_price)
+
+    @property
+    def line_money(self) -> Money | None:
+        """The line's total in its currency ("12.50 EUR"); ``None`` without a price."""
+        total = self.line_total
+        return None if total is None else Money(total, self.currency)
 
     @property
     def quantity_dispensed(self) -> Decimal:
@@ -470,7 +541,10 @@ class BasketItem(UUIDModel, BaseModel):
         return Decimal(self.quantity) - self.quantity_dispensed
 
     def __str__(self) -> str:
-        return f"{self.quantity}x {self.catalog_item.name}"
+        """ "2 x Amoxicillin 500 mg · Visit V-1042" (the basket's context, when it has one)."""
+        ordered = f"{quantity_text(self.quantity)} x {self.catalog_item.name}"
+        context = self.basket.context_text()
+        return f"{ordered} · {context}" if context else ordered
 
     # A line is written only while its basket (and, when it moves, the basket it leaves) is a
     # draft: every write below locks the basket rows and reads their stored status first.

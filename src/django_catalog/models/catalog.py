@@ -12,9 +12,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..validation import object_id_text
+from ..validation import clean_item_work_types, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
-from .fields import currency_field, metadata_field, price_field, price_not_negative
+from .fields import (
+    currency_field,
+    json_array,
+    metadata_field,
+    price_field,
+    price_not_negative,
+    work_types_field,
+)
 
 
 def available_at(when: datetime | None = None) -> Q:
@@ -70,6 +77,9 @@ class CatalogItem(UUIDModel, BaseModel):
     available_from = models.DateTimeField(null=True, blank=True)
     available_to = models.DateTimeField(null=True, blank=True)
 
+    # The work a line of this item spawns by default ("collect", "process", "report")
+    work_types = work_types_field()
+
     # Ordering
     sort_order = models.IntegerField(default=0)
 
@@ -96,6 +106,7 @@ class CatalogItem(UUIDModel, BaseModel):
         ]
         constraints = [
             price_not_negative("catalogitem_unit_price_not_negative"),
+            json_array("work_types", "catalogitem_work_types_is_a_list"),
             models.CheckConstraint(
                 condition=Q(available_from__isnull=True)
                 | Q(available_to__isnull=True)
@@ -106,11 +117,22 @@ class CatalogItem(UUIDModel, BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.owner_id = object_id_text(self.owner_id)
+        # Every save stores the list a commit reads: names checked, each kept once.
+        self.work_types = clean_item_work_types(self.work_types)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        """An availability window, when both ends are set, must end after it starts."""
+        """An availability window, when both ends are set, must end after it starts.
+
+        Work types that field cleaning skips as "empty" (``None``, ``""``, ``{}``) are checked
+        here, so they are refused with the field's own message.
+        """
         super().clean()
+        if self.work_types in models.JSONField.empty_values:
+            try:
+                clean_item_work_types(self.work_types)
+            except ValidationError as error:
+                raise ValidationError({"work_types": error.messages}) from None
         if self.available_from and self.available_to and self.available_from >= self.available_to:
             raise ValidationError(
                 {"available_to": "available_to must be later than available_from."},

@@ -7,12 +7,16 @@ Metadata is the same JSON object on every model that has it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
+from django.db.models.lookups import Exact
 
+from ..money import MONEY_PLACES
 from ..validation import (
+    clean_item_work_types,
     validate_currency_code,
     validate_metadata,
     validate_not_negative,
@@ -20,7 +24,7 @@ from ..validation import (
 )
 
 MAX_DIGITS = 10
-DECIMAL_PLACES = 2
+DECIMAL_PLACES = MONEY_PLACES
 
 
 def price_field() -> models.DecimalField[Any, Any]:
@@ -56,9 +60,40 @@ def quantity_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
     )
 
 
+def quantity_text(value: Any) -> str:
+    """A quantity as people write it: 1.00 -> "1", 2.50 -> "2.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def quantity_positive(field: str, name: str) -> models.CheckConstraint:
     """The database's copy of :func:`quantity_field`'s rule."""
     return models.CheckConstraint(condition=Q(**{f"{field}__gt": 0}), name=name)
+
+
+def work_types_field() -> models.JSONField[Any, Any]:
+    """The work types a line of an item spawns by default: a JSON array of names."""
+    return models.JSONField(
+        default=list,
+        blank=True,
+        validators=[clean_item_work_types],
+        help_text="The work a line of this item spawns when its basket is committed, "
+        "e.g. collect, process, report.",
+    )
+
+
+class JSONTypeOf(Func):
+    """The type of a JSON value as the database names it ("array", "object", "string", ...)."""
+
+    function = "json_type"  # SQLite's JSON1 function
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_typeof", **extra)
+
+
+def json_array(field: str, name: str) -> models.CheckConstraint:
+    """The database's copy of :func:`work_types_field`'s shape: the value is a JSON array."""
+    return models.CheckConstraint(condition=Exact(JSONTypeOf(field), "array"), name=name)
 
 
 def metadata_field() -> models.JSONField[Any, Any]:

@@ -134,7 +134,14 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         return self.status == WorkItemStatus.COMPLETED
 
     def __str__(self) -> str:
-        return f"{self.work_type} for {self.basket_item}"
+        """ "collect · Complete blood count · Visit V-1042": the work, the item, the context.
+
+        Reads the line, its catalog item, its basket and the basket's context: list pages
+        load them with ``select_related`` / ``prefetch_related`` (see the admin).
+        """
+        line = self.basket_item
+        parts = (self.work_type, line.catalog_item.name, line.basket.context_text())
+        return " · ".join(part for part in parts if part)
 
     @catalog_transition(
         field=status,

@@ -1,7 +1,8 @@
 """``manage.py demo``: the README's quick start, end to end, on the demo clinic.
 
-Migrates, seeds a small catalog, orders for a visit, commits with work types, works on some
-of it, dispenses the medicine, and prints the basket, the work board and the audit trail.
+Migrates, seeds a small catalog whose items name their work, orders for a visit, commits (each
+line spawning its item's work), works on some of it, dispenses the medicine, and prints the
+basket, the work board and the audit trail.
 Every step is idempotent (natural keys and the basket's idempotency key), so running it
 again changes nothing and prints the same story.
 """
@@ -40,17 +41,22 @@ from django_catalog.diagrams import write_diagrams
 from django_catalog.events import EventDelivery, deliver_due
 from django_catalog.services import block_work_item, complete_work_item, start_work_item
 
-WORK_TYPES = ["collect", "process", "report"]
-
-# code: (name, category, unit price, metadata)
+# code: (name, category, unit price, the work a line of it spawns, metadata)
 CATALOG = {
-    "LAB-001": ("Complete blood count", "laboratory", "25.00", {}),
-    "LAB-002": ("Lipid panel", "laboratory", "40.00", {}),
-    "IMG-001": ("Chest X-ray", "imaging", "120.00", {}),
+    "LAB-001": (
+        "Complete blood count",
+        "laboratory",
+        "25.00",
+        ["collect", "process", "report"],
+        {},
+    ),
+    "LAB-002": ("Lipid panel", "laboratory", "40.00", ["collect", "process", "report"], {}),
+    "IMG-001": ("Chest X-ray", "imaging", "120.00", ["acquire", "report"], {}),
     "MED-001": (
         "Amoxicillin 500 mg capsule",
         "pharmacy",
         "0.80",
+        ["dispense"],
         # Stock on hand by lot; the demo dispenses the lot that expires first (FEFO).
         {
             "lots": [
@@ -106,7 +112,7 @@ class Command(BaseCommand):
                 user.save()
             staff[role] = user
         items = {}
-        for code, (name, category, price, metadata) in CATALOG.items():
+        for code, (name, category, price, work_types, metadata) in CATALOG.items():
             item = CatalogItem.objects.for_owner(clinic).filter(code=code).first()
             if item is None:
                 item = CatalogItem.objects.create(
@@ -115,20 +121,24 @@ class Command(BaseCommand):
                     name=name,
                     category=category,
                     unit_price=Decimal(price),
+                    work_types=work_types,
                     metadata=metadata,
                 )
             items[code] = item
-        self.say(f"Catalog of {clinic}: {', '.join(i.name for i in items.values())}")
+        self.say(f"Catalog of {clinic}:")
+        for item in items.values():
+            self.say(f"    {item.name}: spawns {', '.join(item.work_types)}")
         return clinic, staff, items
 
     def order(self, visit: Visit, items: dict[str, CatalogItem], ordered_by: Any) -> Basket:
-        """Quick start: a basket for the visit, three lines, committed with work types."""
+        """Quick start: a basket for the visit, three lines, committed; each line spawns the
+        work its catalog item names."""
         basket = create_basket(context=visit, idempotency_key=f"demo-{visit.reference}-orders")
         if basket.is_draft and not basket.items.exists():
             add_item(basket, items["LAB-001"], quantity=1, instructions="Fasting required")
             add_item(basket, items["IMG-001"], quantity=1)
             add_item(basket, items["MED-001"], quantity=21, instructions="1 capsule 3x daily")
-        return commit_basket(basket, committed_by=ordered_by, work_types=WORK_TYPES)
+        return commit_basket(basket, committed_by=ordered_by)
 
     def retry_deliveries(self) -> None:
         """What catalog_deliver does in production: deliver what is due (here, billing's retry)."""
@@ -144,7 +154,7 @@ class Command(BaseCommand):
         blood, xray = lines["LAB-001"], lines["IMG-001"]
         self.advance(self.work_item(blood, "collect"), staff["lab_tech"], complete=True)
         self.advance(self.work_item(blood, "process"), staff["lab_tech"], complete=False)
-        self.advance(self.work_item(xray, "collect"), staff["radiographer"], complete=True)
+        self.advance(self.work_item(xray, "acquire"), staff["radiographer"], complete=True)
         report = self.work_item(xray, "report")
         if report.status == WorkItemStatus.PENDING:
             block_work_item(
@@ -185,6 +195,7 @@ class Command(BaseCommand):
         draft = create_basket(context=visit, idempotency_key=f"demo-{visit.reference}-orders")
         if draft.is_draft and not draft.items.exists():
             add_item(draft, items["LAB-002"], quantity=1)
+            add_item(draft, items["MED-001"], quantity=14, instructions="1 capsule 2x daily")
 
     # --- what a user wants to see --------------------------------------------------------------
 
@@ -196,20 +207,18 @@ class Command(BaseCommand):
                 line.catalog_item.name,
                 _number(line.quantity),
                 f"{line.unit_price:.2f}",
-                f"{line.line_total:.2f}",
+                str(line.line_money),
                 _number(line.quantity_dispensed),
             )
             for line in lines
         ]
-        total = sum((line.line_total or Decimal(0) for line in lines), Decimal(0))
-        currency = lines[0].currency if lines else ""
         self.heading(f"Basket for {basket.context} - {basket.status}")
         self.say(
             f"key {basket.idempotency_key}, committed by {basket.committed_by} "
             f"at {basket.committed_at:%Y-%m-%d %H:%M}"
         )
         self.table(["code", "item", "qty", "unit", "line total", "dispensed"], rows)
-        self.say(f"Total: {total:.2f} {currency} for {len(rows)} lines")
+        self.say(f"Total: {basket.total()} for {len(rows)} lines")
         logs = DispenseLog.objects.filter(basket_item__basket=basket).select_related(
             "basket_item__catalog_item", "dispensed_by"
         )
