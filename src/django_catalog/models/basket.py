@@ -18,7 +18,7 @@ from ..fsm import StateField, StateMachineMixin, catalog_transition
 from ..spawning import insert_work_items
 from ..states import BasketStatus, WorkItemStatus
 from ..validation import normalize_work_types, object_id_text
-from .base import BaseModel, UUIDModel
+from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .catalog import CatalogItem
 from .dispense import DispenseLog
 from .fields import (
@@ -37,6 +37,23 @@ if TYPE_CHECKING:
 def basket_has_lines(basket: Basket) -> bool:
     """Guard: only a basket with at least one line can be committed."""
     return basket.items.exists()
+
+
+class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
+    """Chainable reads of baskets."""
+
+    def for_context(self, context: models.Model) -> BasketQuerySet:
+        """The baskets ordered for ``context`` (a visit, a cart: any model instance)."""
+        content_type = ContentType.objects.db_manager(self.db).get_for_model(context)
+        return self.filter(context_content_type=content_type, context_id=object_id_text(context.pk))
+
+    def draft(self) -> BasketQuerySet:
+        """Baskets still taking lines."""
+        return self.filter(status=BasketStatus.DRAFT)
+
+    def committed(self) -> BasketQuerySet:
+        """Baskets committed (their work spawned)."""
+        return self.filter(status=BasketStatus.COMMITTED)
 
 
 class Basket(StateMachineMixin, UUIDModel, BaseModel):
@@ -70,11 +87,20 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     notes = models.TextField(blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
 
+    # The base model's managers, narrowed to this model's queryset (django-stubs objects).
+    objects = SoftDeleteManager.from_queryset(BasketQuerySet)()  # type: ignore[assignment,misc]
+    all_objects = SoftDeleteManager.from_queryset(BasketQuerySet)(include_deleted=True)  # type: ignore[assignment,misc]
+
     class Meta:
         app_label = "django_catalog"
         verbose_name = "basket"
         verbose_name_plural = "baskets"
         ordering = ["-created_at"]
+        indexes = [
+            # for_context(): a host's first read ("this visit's orders"), and the way in
+            # of WorkItem.objects.for_context().
+            models.Index(fields=["context_content_type", "context_id"], name="basket_context"),
+        ]
         permissions = [
             ("commit_basket", "Can commit basket"),
             ("cancel_basket", "Can cancel basket"),
