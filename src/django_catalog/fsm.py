@@ -4,7 +4,8 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 
 * persists itself: the new state, the method's side effects and the audit row
   are written in one ``transaction.atomic()`` block, or not at all; on failure
-  the instance's in-memory fields are put back as they were;
+  the instance's in-memory fields are put back as they were (inside a block opened
+  with :func:`owned_transaction`, the transition adds no savepoint of its own);
 * accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one audit row, written by the receiver :func:`transition_recorder` makes for
@@ -17,7 +18,8 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -106,6 +108,44 @@ class StateMachineMixin(ConcurrentTransitionMixin):
         self._update_initial_state()
 
 
+# The atomic blocks this thread entered through owned_transaction() and has not left.
+_owned = threading.local()
+
+
+def _owned_blocks() -> list[Any]:
+    blocks: list[Any] | None = getattr(_owned, "blocks", None)
+    if blocks is None:
+        blocks = _owned.blocks = []
+    return blocks
+
+
+@contextmanager
+def owned_transaction(using: str | None = None) -> Iterator[None]:
+    """``transaction.atomic()`` for code that lets every exception leave the block.
+
+    Meant for the services: they lock a row, call one transition and let any failure out
+    (possibly as another exception). A transition called directly inside such a block
+    writes without a savepoint of its own, saving two statements: whatever fails, the
+    whole block rolls back anyway. Anywhere else (inside a block of the caller's own, or
+    outside any) a transition keeps its savepoint, so that catching its failure leaves the
+    surrounding transaction usable.
+    """
+    with transaction.atomic(using=using):
+        block = transaction.get_connection(using).atomic_blocks[-1]
+        owned = _owned_blocks()
+        owned.append(block)
+        try:
+            yield
+        finally:
+            owned.pop()
+
+
+def _directly_inside_owned_block(using: str | None) -> bool:
+    """Is the innermost atomic block on ``using`` one that owned_transaction() opened?"""
+    blocks = transaction.get_connection(using).atomic_blocks
+    return bool(blocks) and any(blocks[-1] is owned for owned in _owned_blocks())
+
+
 @dataclass(frozen=True)
 class CompletedTransition:
     """A transition that was persisted, as handed to its ``on_commit`` hook."""
@@ -164,12 +204,14 @@ def _persisted(
         ensure_fsm_log_ignores(type(instance))
         source_state = state_field.value_from_object(instance)
         snapshot = _snapshot(instance)
+        using = instance._state.db
+        savepoint = not _directly_inside_owned_block(using)
         try:
-            with transaction.atomic(using=instance._state.db):
+            with transaction.atomic(using=using, savepoint=savepoint):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save()
                 if on_commit is not None:
-                    # Registered inside the savepoint: a rollback anywhere discards it.
+                    # Registered inside the atomic block: a rollback anywhere discards it.
                     change = CompletedTransition(
                         instance=instance,
                         name=fsm_method.__name__,
@@ -178,7 +220,7 @@ def _persisted(
                         by=_log_value(instance, "by"),
                         result=result,
                     )
-                    transaction.on_commit(partial(on_commit, change), using=instance._state.db)
+                    transaction.on_commit(partial(on_commit, change), using=using)
         except BaseException:
             _restore(instance, snapshot)
             raise

@@ -1,6 +1,8 @@
 """Write workflows. Each service owns its transaction, locks the row it changes and reads the
 state from the locked row (never from the caller's possibly stale object), then delegates the
-state change to the model's transition.
+state change to the model's transition. The services that run a transition open their
+transaction with :func:`~django_catalog.fsm.owned_transaction`: they let every failure out,
+so the transition needs no savepoint of its own.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from .exceptions import (
     OverDispenseError,
     WorkItemStateError,
 )
+from .fsm import owned_transaction
 from .models import Basket, BasketItem, CatalogItem, DispenseLog, WorkItem
+from .models.basket import HAS_LINES_ANNOTATION, live_lines_exist
 from .signals import announce_dispensed_on_commit
 from .states import BasketStatus, WorkItemStatus
 from .validation import (
@@ -81,6 +85,20 @@ def _lock_with_catalog_item(basket: Basket, item_pk: Any) -> tuple[Basket, Catal
     loaded = [f.attname for f in CatalogItem._meta.concrete_fields if f.attname in values]
     item = CatalogItem.from_db(locked._state.db, loaded, [values[name] for name in loaded])
     return locked, item
+
+
+def _lock_for_commit(basket: Basket) -> Basket:
+    """Lock ``basket`` and read, in the same statement, whether it has live lines.
+
+    The commit's "has lines" guard then takes its answer from the locked row instead of
+    asking again. A line added while the lock was awaited can be missed; the commit is then
+    refused as empty, as if it had run first.
+    """
+    return (
+        Basket.objects.select_for_update()
+        .annotate(**{HAS_LINES_ANNOTATION: live_lines_exist()})
+        .get(pk=basket.pk)
+    )
 
 
 def _adopt(caller: _M, locked: _M) -> _M:
@@ -242,8 +260,8 @@ def commit_basket(
         BasketCancelledError: the basket was cancelled.
     """
     roles = normalize_work_types(work_types) if spawn_work else []
-    with transaction.atomic():
-        locked = _lock(basket)
+    with owned_transaction():
+        locked = _lock_for_commit(basket)
         if locked.status == BasketStatus.COMMITTED:
             return _adopt(basket, locked)
         _refuse_unless_draft(locked)
@@ -261,7 +279,7 @@ def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = N
     Raises:
         BasketAlreadyCommittedError: the basket was committed (it can no longer be cancelled).
     """
-    with transaction.atomic():
+    with owned_transaction():
         locked = _lock(basket)
         if locked.status == BasketStatus.CANCELLED:
             return _adopt(basket, locked)
@@ -284,7 +302,7 @@ def _transition_work_item(
     ``already_done`` names the state in which the call is a replay: the item is returned
     unchanged (no audit row, no signal).
     """
-    with transaction.atomic():
+    with owned_transaction():
         locked = _lock(work_item)
         if already_done is not None and locked.status == already_done:
             return _adopt(work_item, locked)

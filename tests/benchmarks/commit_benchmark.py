@@ -10,7 +10,7 @@ it prints queries and median milliseconds per commit of:
 (c) the floor: one status UPDATE plus one bulk INSERT of the same work items
     (``bulk_create``), in a transaction, with the line ids already known;
 (d) the set-based floor: one status UPDATE plus the INSERT ... SELECT that (a) uses, in a
-    transaction: what (a) costs without its lock, guard, savepoint and audit row;
+    transaction: what (a) costs without its lock (which also reads the guard) and audit row;
 
 then the ratios (b)/(a), (a)/(c) and (a)/(d), the peak Python memory (tracemalloc) of
 committing 10,000 lines, and the EXPLAIN plan of the catalog read on 100,000 items. It checks

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from .. import signals
@@ -34,9 +34,24 @@ if TYPE_CHECKING:
     from .work import WorkItemQuerySet
 
 
+#: The name under which ``commit_basket`` reads, in the statement that locks the basket,
+#: whether the basket has live lines (see :func:`live_lines_exist`).
+HAS_LINES_ANNOTATION = "_has_live_lines"
+
+
+def live_lines_exist() -> Exists:
+    """Whether the basket of the outer query has a line that is not soft-deleted."""
+    return Exists(BasketItem.objects.filter(basket=OuterRef("pk")))
+
+
 def basket_has_lines(basket: Basket) -> bool:
-    """Guard: only a basket with at least one line can be committed."""
-    return basket.items.exists()
+    """Guard: only a basket with at least one line can be committed.
+
+    A basket locked by ``commit_basket`` carries the answer, read by the lock statement
+    itself under :data:`HAS_LINES_ANNOTATION`; any other copy asks the database.
+    """
+    known = basket.__dict__.get(HAS_LINES_ANNOTATION)
+    return basket.items.exists() if known is None else bool(known)
 
 
 class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
