@@ -147,7 +147,12 @@ def measure_size(baskets: int) -> tuple[dict[str, Measured], dict[str, Any]]:
         for target in spread:
             for read in DOCUMENTED_READS:
                 measures[read.label].server_ms.append(server_ms(read, target))
-        facts = {"rows": rows, "seconds": generated_s, "round_trip_ms": round_trip_ms()}
+        facts = {
+            "rows": rows,
+            "seconds": generated_s,
+            "round_trip_ms": round_trip_ms(),
+            "load": os.getloadavg()[0],
+        }
         return measures, facts
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -181,7 +186,8 @@ def report(results: dict[int, dict[str, Measured]], facts: dict[int, dict[str, A
         )
         print(
             f"- {size:,} baskets, generated in {about['seconds']:.1f} s: {counts}; "
-            f"a `SELECT 1` round trip: {about['round_trip_ms']:.2f} ms"
+            f"a `SELECT 1` round trip: {about['round_trip_ms']:.2f} ms; load average after "
+            f"timing: {about['load']:.1f} on {os.cpu_count()} cores"
         )
     print(
         f"\nMedian milliseconds per read as the host sees it (the database's own execution "
