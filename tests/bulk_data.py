@@ -116,8 +116,9 @@ YEAR_LINES_PER_BASKET = 3
 # (baskets - i) / baskets of a year before %(now)s; its lines l = 3i .. 3i + 2, their work
 # items n = 3l .. 3l + 2. Work item n gets status bucket (n * 37) % 100: 0-79 completed,
 # 80-89 pending, 90-94 in progress, 95-97 blocked, 98-99 cancelled; work that has left
-# pending is assigned to one of the staff. Each INSERT of baskets or work also writes, in a
-# data-modifying CTE, the audit row of its last finished step.
+# pending is assigned to one of the staff. The baskets are committed after their lines went
+# in, as the catalog requires. Each commit and each work item's last finished step leaves its
+# audit row, written by the same statement (a data-modifying CTE).
 # When basket {i} was created (the lines and work items of a basket share its time).
 _CREATED_AT = "%(now)s::timestamptz - interval '365 days' * (%(baskets)s - ({i})) / %(baskets)s"
 _YEAR_STEPS = [
@@ -126,25 +127,14 @@ _YEAR_STEPS = [
     INSERT INTO {visit} (organization_id, patient)
     SELECT %(organization)s, 'Patient ' || i FROM generate_series(0, %(baskets)s - 1) AS i
     """,
-    # The baskets, committed over the past year, one per visit, and their commits' audit rows.
+    # The baskets, ordered over the past year, one per visit (drafts until their lines are in).
     """
-    WITH basket AS (
-        INSERT INTO {basket} (id, created_at, updated_at, deleted_at, context_content_type_id,
-            context_id, status, committed_at, committed_by_id, idempotency_key, notes, metadata)
-        SELECT md5(%(seed)s || '-b-' || v.i)::uuid, v.at, v.at, NULL, %(visit_type)s,
-            v.id::text, 'committed', v.at, %(first_user)s + v.i %% %(staff)s, NULL, '', '{{}}'
-        FROM (
-            SELECT id, i, {basket_created_at} AS at
-            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i
-                  FROM {visit} WHERE organization_id = %(organization)s) AS numbered
-        ) AS v
-        RETURNING id, committed_at, committed_by_id
-    )
-    INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id,
-        object_id, description)
-    SELECT committed_at, committed_by_id, 'draft', 'committed', 'commit', %(basket_type)s,
-        id::text, ''
-    FROM basket
+    INSERT INTO {basket} (id, created_at, updated_at, deleted_at, context_content_type_id,
+        context_id, status, committed_at, committed_by_id, idempotency_key, notes, metadata)
+    SELECT md5(%(seed)s || '-b-' || i)::uuid, {basket_created_at}, {basket_created_at}, NULL,
+        %(visit_type)s, id::text, 'draft', NULL, NULL, NULL, '', '{{}}'
+    FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i
+          FROM {visit} WHERE organization_id = %(organization)s) AS numbered
     """,
     # Three lines per basket, of the catalog's items in turn.
     """
@@ -194,6 +184,23 @@ _YEAR_STEPS = [
             WHEN 'blocked' THEN 'block' ELSE 'cancel' END,
         %(work_type)s, id::text, ''
     FROM work WHERE status <> 'pending'
+    """,
+    # Every basket committed when it was ordered, by one of the staff, and audited.
+    """
+    WITH basket AS (
+        UPDATE {basket} AS b
+        SET status = 'committed', committed_at = b.created_at,
+            committed_by_id = %(first_user)s + v.i %% %(staff)s
+        FROM (SELECT id::text AS context_id, row_number() OVER (ORDER BY id) - 1 AS i
+              FROM {visit} WHERE organization_id = %(organization)s) AS v
+        WHERE b.context_content_type_id = %(visit_type)s AND b.context_id = v.context_id
+        RETURNING b.id, b.committed_at, b.committed_by_id
+    )
+    INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id,
+        object_id, description)
+    SELECT committed_at, committed_by_id, 'draft', 'committed', 'commit', %(basket_type)s,
+        id::text, ''
+    FROM basket
     """,
     # Half of the first lines have been dispensed once.
     """

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django_fsm",
     "django_fsm_log",
+    "pgtrigger",
     "django_catalog",
     "tests",
 ]

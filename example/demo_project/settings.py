@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     # What the README's "Install" section asks for:
     "django_fsm",
     "django_fsm_log",
+    "pgtrigger",
     "django_catalog",
     # The host project: who offers items (organisations) and what is ordered for (visits).
     "clinic",

@@ -46,6 +46,8 @@ _EXPORTS = {
         "BasketStateError",
         "BasketAlreadyCommittedError",
         "BasketCancelledError",
+        "BasketFrozenError",
+        "DispensedLineError",
         "BasketEmptyError",
         "IdempotencyKeyConflictError",
         "ItemNotAvailableError",
@@ -55,6 +57,7 @@ _EXPORTS = {
         "BasketNotCommittedError",
         "OverDispenseError",
         "ExpiredLotError",
+        "DispenseLogReadOnlyError",
     ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

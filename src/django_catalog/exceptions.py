@@ -50,6 +50,50 @@ class BasketCancelledError(BasketStateError):
         super().__init__(basket_id, message=f"Basket {basket_id} is cancelled")
 
 
+class BasketFrozenError(BasketStateError):
+    """The basket is no longer a draft, so the order it records cannot change.
+
+    Refused on a basket that is not a draft: adding, changing, moving, deleting or restoring
+    its lines, and changing the request it records (``fields``: its context, idempotency key,
+    notes or metadata). Refused on a committed basket: deleting it, softly or for good.
+    ``action`` says what was refused; ``basket_item_id`` names the line when it is about one.
+    """
+
+    def __init__(
+        self,
+        basket_id: Any,
+        status: str,
+        action: str,
+        *,
+        basket_item_id: Any = None,
+        fields: list[str] | None = None,
+    ):
+        self.action = action
+        self.basket_item_id = basket_item_id
+        self.fields = list(fields or [])
+        if self.fields:
+            what = f"{', '.join(self.fields)} of basket {basket_id}"
+        elif basket_item_id is not None:
+            what = f"line {basket_item_id} of basket {basket_id}"
+        else:
+            what = f"basket {basket_id}"
+        super().__init__(
+            basket_id, status, message=f"Cannot {action} {what}: the basket is {status}"
+        )
+
+
+class DispensedLineError(BasketError):
+    """The line has dispense records, so it cannot be deleted for good (nor its basket)."""
+
+    def __init__(self, basket_item_id: Any, basket_id: Any):
+        self.basket_item_id = basket_item_id
+        self.basket_id = basket_id
+        super().__init__(
+            f"Cannot hard-delete line {basket_item_id} of basket {basket_id}: "
+            "it has dispense records"
+        )
+
+
 class BasketEmptyError(BasketError):
     """Raised when trying to commit an empty basket."""
 
@@ -148,4 +192,17 @@ class ExpiredLotError(DispenseError):
         super().__init__(
             basket_item_id,
             f"Cannot dispense line {basket_item_id}: {lot} expired on {expiry_date.isoformat()}",
+        )
+
+
+class DispenseLogReadOnlyError(DispenseError):
+    """A dispense log is a record: once written it is never changed, only voided (deleted)."""
+
+    def __init__(self, dispense_log_id: Any, basket_item_id: Any, fields: list[str]):
+        self.dispense_log_id = dispense_log_id
+        self.fields = list(fields)
+        super().__init__(
+            basket_item_id,
+            f"Cannot change {', '.join(self.fields)} of dispense log {dispense_log_id}: "
+            "a dispense record is read-only (void it with delete())",
         )

@@ -107,6 +107,18 @@ class StateMachineMixin(ConcurrentTransitionMixin):
                 ids.discard(id(self))
         self._update_initial_state()
 
+    def loaded_state(self, field_name: str) -> Any:
+        """The state ``field_name`` held when this copy was loaded (or last saved).
+
+        django-fsm's ``ConcurrentTransitionMixin`` makes the next ``save()`` update the row
+        only while the row still holds this state, so a rule that depends on the stored state
+        can rely on it instead of reading the row again.
+        """
+        attname = next(
+            field.attname for field in self._meta.concrete_fields if field.name == field_name
+        )
+        return self._ConcurrentTransitionMixin__initial_states[attname]  # type: ignore[attr-defined]
+
 
 # The atomic blocks this thread entered through owned_transaction() and has not left.
 _owned = threading.local()

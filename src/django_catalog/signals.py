@@ -45,8 +45,9 @@ from django.db import transaction
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from .fsm import CompletedTransition
-    from .models import DispenseLog
 
 #: A basket was committed. Arguments: ``basket``, ``work_items``.
 basket_committed = Signal()
@@ -86,7 +87,7 @@ def announce_work_item_status_changed(change: CompletedTransition) -> None:
     )
 
 
-def announce_dispensed_on_commit(dispense_log: DispenseLog) -> None:
+def announce_dispensed_on_commit(dispense_log: Model) -> None:
     """Send :data:`item_dispensed` once the current transaction commits."""
 
     def announce() -> None:

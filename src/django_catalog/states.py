@@ -32,10 +32,18 @@ FINAL_WORK_STATES = (WorkItemStatus.COMPLETED, WorkItemStatus.CANCELLED)
 #: The states a work item can be blocked from, and so return to on unblock.
 BLOCKABLE_WORK_STATES = (WorkItemStatus.PENDING, WorkItemStatus.IN_PROGRESS)
 
+#: A basket past its draft records an order: its lines and request no longer change.
+FROZEN_BASKET_STATES = (BasketStatus.COMMITTED, BasketStatus.CANCELLED)
+
+#: A basket that holds work and dispensing records: it cannot be deleted, softly or for good.
+UNDELETABLE_BASKET_STATES = (BasketStatus.COMMITTED,)
+
 __all__ = [
     "BLOCKABLE_WORK_STATES",
     "FINAL_WORK_STATES",
+    "FROZEN_BASKET_STATES",
     "OPEN_WORK_STATES",
+    "UNDELETABLE_BASKET_STATES",
     "BasketStatus",
     "WorkItemStatus",
 ]

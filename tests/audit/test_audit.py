@@ -12,13 +12,6 @@ from django_catalog.services import cancel_basket, commit_basket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def work_item(basket_item):
-    return WorkItem.objects.create(
-        basket_item=basket_item, work_type="collect", spawn_role="collect"
-    )
-
-
 def test_commit_writes_one_row_with_the_committer_as_actor(draft_with_lines, user):
     before = timezone.now()
     commit_basket(draft_with_lines, committed_by=user, work_types=["collect"])

@@ -18,13 +18,6 @@ from django_catalog.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def work_item(basket_item):
-    return WorkItem.objects.create(
-        basket_item=basket_item, work_type="collect", spawn_role="collect"
-    )
-
-
 # --- protection -------------------------------------------------------------------------
 
 

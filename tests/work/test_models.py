@@ -20,13 +20,6 @@ pytestmark = pytest.mark.django_db
 # --- WorkItem ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def work_item(basket_item):
-    return WorkItem.objects.create(
-        basket_item=basket_item, work_type="collect", spawn_role="collect"
-    )
-
-
 def test_work_item_creation(basket_item):
     work = WorkItem.objects.create(basket_item=basket_item, work_type="collect")
     work.refresh_from_db()

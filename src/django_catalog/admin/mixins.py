@@ -10,9 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
 
@@ -57,9 +60,13 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 class SoftDeleteAdmin(admin.ModelAdmin):
-    """Lists and edits rows through ``all_objects`` so soft-deleted rows stay reachable."""
+    """Lists and edits rows through ``all_objects`` so soft-deleted rows stay reachable.
 
-    actions = ["restore_selected"]
+    The models decide what may be deleted or restored: when one refuses with a catalog
+    error, the page shows it as a message and nothing of that row changes.
+    """
+
+    actions = ["delete_selected", "restore_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = self.model.all_objects.get_queryset()
@@ -75,8 +82,47 @@ class SoftDeleteAdmin(admin.ModelAdmin):
 
     @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["change"])
     def restore_selected(self, request: HttpRequest, queryset: Any) -> None:
-        restored = queryset.restore()
-        self.message_user(request, f"Restored {restored} of {queryset.count()} selected rows.")
+        """Restore the deleted rows one by one: each refusal is shown, the others restored."""
+        selected = queryset.count()
+        restored = 0
+        for obj in queryset.filter(deleted_at__isnull=False):
+            try:
+                obj.restore()
+            except CatalogError as error:
+                self.message_user(request, f"Not restored: {error}", messages.ERROR)
+            else:
+                restored += 1
+        self.message_user(request, f"Restored {restored} of {selected} selected rows.")
+
+    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        """Django's delete action; a refusal (one row may not be deleted) deletes nothing.
+
+        In one transaction, so the admin log's "deleted" entries go too when it is refused.
+        """
+        try:
+            with transaction.atomic(using=queryset.db):
+                return django_delete_selected(self, request, queryset)
+        except CatalogError as error:
+            self.message_user(request, f"Nothing deleted: {error}", messages.ERROR)
+            return None
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Django's delete page; a refusal is shown on the object's page instead of a 500."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except CatalogError as error:
+            self.message_user(request, f"Not deleted: {error}", messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
+            )
 
 
 # --- transitions ---------------------------------------------------------------------------

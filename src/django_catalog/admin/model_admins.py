@@ -24,7 +24,14 @@ from django.http import HttpRequest
 
 from .. import services
 from ..models import Basket, BasketItem, CatalogItem, CatalogStateLog, DispenseLog, WorkItem
-from .forms import BlockWorkItemForm, CancelWorkItemForm, CommitBasketForm
+from ..states import FROZEN_BASKET_STATES
+from .forms import (
+    BasketItemAdminForm,
+    BlockWorkItemForm,
+    CancelWorkItemForm,
+    CommitBasketForm,
+    WorkItemAdminForm,
+)
 from .mixins import ReadOnlyInlineMixin, SoftDeleteAdmin, TransitionService, TransitionServiceAdmin
 
 # --- inlines -------------------------------------------------------------------------------
@@ -131,6 +138,8 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
         readonly = super().get_readonly_fields(request, obj)
         if obj is None:  # a new basket may be given a context and a key
             return tuple(f for f in readonly if f not in {"context_display", "idempotency_key"})
+        if obj.status in FROZEN_BASKET_STATES:  # the request a retry is compared against
+            return (*readonly, "notes", "metadata")
         return readonly
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
@@ -177,6 +186,10 @@ class BasketAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
 
 @admin.register(BasketItem)
 class BasketItemAdmin(SoftDeleteAdmin):
+    """Lines of a draft basket may be edited here; those of a committed or cancelled basket
+    are shown read-only (the model refuses any change to them)."""
+
+    form = BasketItemAdminForm
     list_display = (
         "catalog_item",
         "basket",
@@ -205,6 +218,11 @@ class BasketItemAdmin(SoftDeleteAdmin):
         *TIMESTAMPS,
     )
     inlines = (WorkItemInline, DispenseLogInline)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.basket.status in FROZEN_BASKET_STATES:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 def _start_work_item(work_item: WorkItem, actor: Any, data: Mapping[str, Any]) -> WorkItem:
@@ -240,6 +258,7 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
         "block": BlockWorkItemForm,
         "cancel": CancelWorkItemForm,
     }
+    form = WorkItemAdminForm
 
     list_display = (
         "work_type",
@@ -272,10 +291,19 @@ class WorkItemAdmin(TransitionServiceAdmin, SoftDeleteAdmin):
     )
     inlines = (StateLogInline,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None:  # work belongs to its line
+            return (*readonly, "basket_item")
+        return readonly
+
 
 @admin.register(DispenseLog)
 class DispenseLogAdmin(SoftDeleteAdmin):
-    """Dispensing is recorded by the ``dispense`` service (it enforces the rules), not by hand."""
+    """Dispensing is recorded by the ``dispense`` service (it enforces the rules), not by hand.
+
+    A log is a record: every field is read-only; voiding it is deleting it.
+    """
 
     list_display = (
         "basket_item",
@@ -302,6 +330,8 @@ class DispenseLogAdmin(SoftDeleteAdmin):
         "dispensed_at",
         "lot_number",
         "expiry_date",
+        "notes",
+        "metadata",
         *TIMESTAMPS,
     )
 

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db import models, router, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from .. import signals
+from ..exceptions import BasketFrozenError, CatalogError, DispensedLineError
 from ..fsm import StateField, StateMachineMixin, catalog_transition
 from ..spawning import insert_work_items
-from ..states import BasketStatus, WorkItemStatus
+from ..states import (
+    FROZEN_BASKET_STATES,
+    UNDELETABLE_BASKET_STATES,
+    BasketStatus,
+    WorkItemStatus,
+)
 from ..validation import normalize_work_types, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .catalog import CatalogItem
-from .dispense import DispenseLog
+from .dispense import DispenseLog, dispensed_total
 from .fields import (
     currency_field,
     price_field,
@@ -28,6 +35,7 @@ from .fields import (
     quantity_field,
     quantity_positive,
 )
+from .triggers import draft_lines_only, frozen_basket_triggers
 from .work import WorkItem
 
 if TYPE_CHECKING:
@@ -54,8 +62,61 @@ def basket_has_lines(basket: Basket) -> bool:
     return basket.items.exists() if known is None else bool(known)
 
 
+_T = TypeVar("_T")
+
+#: The fields that record the request a basket was created for; a client's retry of
+#: ``create_basket`` is compared against them, so they freeze with the basket.
+REQUEST_FIELDS = ("context_content_type", "context_id", "idempotency_key", "notes", "metadata")
+
+
+def write_while_baskets_allow(
+    db: str,
+    baskets: Q,
+    refused_states: Collection[str],
+    refusal: Callable[[Any, str], CatalogError],
+    write: Callable[[], _T],
+    check: Callable[[], CatalogError | None] | None = None,
+) -> _T:
+    """Run ``write`` after locking the baskets ``baskets`` selects, if none refuses it.
+
+    The baskets' rows are locked (``SELECT ... FOR UPDATE``, in key order) and their stored
+    status read before anything is written: a commit racing the write either waits for it
+    (and then sees it) or finishes first (and the write sees the committed basket). If one
+    of them is in ``refused_states``, or ``check`` (run under the same locks) returns an
+    error, that error is raised and nothing is written. It is raised after the transaction
+    block, so a refusal inside the caller's own transaction leaves that transaction usable.
+    """
+    with transaction.atomic(using=db, savepoint=False):
+        rows = (
+            Basket.all_objects.using(db)
+            .select_for_update()
+            .filter(baskets)
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        error = next((refusal(pk, status) for pk, status in rows if status in refused_states), None)
+        if error is None and check is not None:
+            error = check()
+        if error is None:
+            return write()
+    raise error
+
+
+def _first_dispensed_line(db: str, lines: models.QuerySet[Any]) -> DispensedLineError | None:
+    """The refusal to hard-delete ``lines`` if one of them has dispense logs (voided included)."""
+    dispensed = (
+        DispenseLog.all_objects.using(db)
+        .filter(basket_item__in=Subquery(lines.values("pk")))
+        .order_by("basket_item_id")
+        .values_list("basket_item_id", "basket_item__basket_id")
+        .first()
+    )
+    return None if dispensed is None else DispensedLineError(*dispensed)
+
+
 class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
-    """Chainable reads of baskets."""
+    """Baskets, read through chainable filters; a committed one cannot be deleted, a frozen
+    one's request cannot change."""
 
     def for_context(self, context: models.Model) -> BasketQuerySet:
         """The baskets ordered for ``context`` (a visit, a cart: any model instance)."""
@@ -69,6 +130,113 @@ class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
     def committed(self) -> BasketQuerySet:
         """Baskets committed (their work spawned)."""
         return self.filter(status=BasketStatus.COMMITTED)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Soft-delete the baskets; refused (nothing deleted) if one of them is committed."""
+        return write_while_baskets_allow(
+            self.db,
+            Q(pk__in=Subquery(self.values("pk"))),
+            UNDELETABLE_BASKET_STATES,
+            partial(BasketFrozenError, action="delete"),
+            super().delete,
+        )
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def hard_delete(self) -> tuple[int, dict[str, int]]:
+        """Delete the baskets for good; refused if one is committed or has dispensed lines."""
+        lines = BasketItem.all_objects.using(self.db).filter(basket__in=Subquery(self.values("pk")))
+        return write_while_baskets_allow(
+            self.db,
+            Q(pk__in=Subquery(self.values("pk"))),
+            UNDELETABLE_BASKET_STATES,
+            partial(BasketFrozenError, action="hard-delete"),
+            super().hard_delete,
+            check=partial(_first_dispensed_line, self.db, lines),
+        )
+
+    hard_delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def update(self, **kwargs: Any) -> int:
+        """Refuse to change the request fields of a basket that is no longer a draft, or to
+        mark a committed basket deleted."""
+        fields = [
+            field.name
+            for field in Basket._meta.concrete_fields
+            if field.name in REQUEST_FIELDS and {field.name, field.attname} & set(kwargs)
+        ]
+        if kwargs.get("deleted_at") is not None:
+            return write_while_baskets_allow(
+                self.db,
+                Q(pk__in=Subquery(self.values("pk"))),
+                UNDELETABLE_BASKET_STATES,
+                partial(BasketFrozenError, action="delete"),
+                partial(self._update_request, fields, kwargs),
+            )
+        return self._update_request(fields, kwargs)
+
+    def _update_request(self, fields: list[str], kwargs: dict[str, Any]) -> int:
+        if not fields:
+            return super().update(**kwargs)
+        return write_while_baskets_allow(
+            self.db,
+            Q(pk__in=Subquery(self.values("pk"))),
+            FROZEN_BASKET_STATES,
+            partial(BasketFrozenError, action="change", fields=fields),
+            partial(super().update, **kwargs),
+        )
+
+
+class BasketItemQuerySet(SoftDeleteQuerySet["BasketItem"]):
+    """Lines; every write to a line of a basket that is no longer a draft is refused."""
+
+    def _while_draft(self, action: str, write: Callable[[], _T], also: Q | None = None) -> _T:
+        baskets = Q(pk__in=Subquery(self.values("basket_id")))
+        return write_while_baskets_allow(
+            self.db,
+            baskets | also if also is not None else baskets,
+            FROZEN_BASKET_STATES,
+            partial(BasketFrozenError, action=action),
+            write,
+        )
+
+    def update(self, **kwargs: Any) -> int:
+        """Change the lines, refused if one of them (or the basket they move to) is frozen."""
+        target = kwargs.get("basket", kwargs.get("basket_id"))
+        also = None if target is None else Q(pk=getattr(target, "pk", target))
+        return self._while_draft("change lines of", partial(super().update, **kwargs), also)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        return self._while_draft("delete lines of", super().delete)
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def hard_delete(self) -> tuple[int, dict[str, int]]:
+        """Delete for good; refused for lines of a frozen basket and lines with dispense logs."""
+        return write_while_baskets_allow(
+            self.db,
+            Q(pk__in=Subquery(self.values("basket_id"))),
+            FROZEN_BASKET_STATES,
+            partial(BasketFrozenError, action="hard-delete lines of"),
+            super().hard_delete,
+            check=partial(_first_dispensed_line, self.db, self),
+        )
+
+    hard_delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def restore(self) -> int:
+        return self._while_draft("restore lines of", super().restore)
+
+    def bulk_create(self, objs: Iterable[BasketItem], *args: Any, **kwargs: Any) -> list[Any]:
+        """Insert lines, refused (none inserted) if one of them goes into a frozen basket."""
+        objs = list(objs)
+        return write_while_baskets_allow(
+            self.db,
+            Q(pk__in=[obj.basket_id for obj in objs]),
+            FROZEN_BASKET_STATES,
+            partial(BasketFrozenError, action="add lines to"),
+            partial(super().bulk_create, objs, *args, **kwargs),
+        )
 
 
 class Basket(StateMachineMixin, UUIDModel, BaseModel):
@@ -120,12 +288,85 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             ("commit_basket", "Can commit basket"),
             ("cancel_basket", "Can cancel basket"),
         ]
+        triggers = frozen_basket_triggers(REQUEST_FIELDS)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; the request fields of a basket that is no longer a draft cannot change.
+
+        Raises :class:`BasketFrozenError` (nothing written) when this copy, loaded as
+        committed or cancelled, differs from the stored row in a :data:`REQUEST_FIELDS`
+        field. Saving it unchanged is harmless. A copy loaded as a draft needs no check:
+        its save only updates the row while the row is still a draft (see ``loaded_state``).
+        """
         self.context_id = object_id_text(self.context_id)
         # An empty key is no key: keyless baskets must never collide on the unique column.
         self.idempotency_key = self.idempotency_key or None
+        if not self._state.adding and self.loaded_state("status") in FROZEN_BASKET_STATES:
+            changed = self._request_fields_changed(kwargs.get("using"), kwargs.get("update_fields"))
+            if changed:
+                status = self.loaded_state("status")
+                raise BasketFrozenError(self.pk, status, "change", fields=changed)
         super().save(*args, **kwargs)
+
+    def _request_fields_changed(
+        self, using: str | None, update_fields: Iterable[str] | None
+    ) -> list[str]:
+        fields = [
+            field
+            for field in self._meta.concrete_fields
+            if field.name in REQUEST_FIELDS
+            and (update_fields is None or {field.name, field.attname} & set(update_fields))
+        ]
+        if not fields:
+            return []
+        db = using or router.db_for_write(type(self), instance=self)
+        stored = (
+            type(self)
+            ._base_manager.using(db)
+            .filter(pk=self.pk)
+            .values(*(field.attname for field in fields))
+            .first()
+        )
+        if stored is None:
+            return []
+        return [
+            field.name for field in fields if getattr(self, field.attname) != stored[field.attname]
+        ]
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Soft-delete a draft or cancelled basket; a committed basket is an order record.
+
+        Raises:
+            BasketFrozenError: the stored basket is committed (nothing written).
+        """
+        db = using or router.db_for_write(type(self), instance=self)
+        return write_while_baskets_allow(
+            db,
+            Q(pk=self.pk),
+            UNDELETABLE_BASKET_STATES,
+            partial(BasketFrozenError, action="delete"),
+            partial(super().delete, using=using, keep_parents=keep_parents),
+        )
+
+    def hard_delete(
+        self, using: Any = None, keep_parents: bool = False
+    ) -> tuple[int, dict[str, int]]:
+        """Delete a draft or cancelled basket for good, with its lines.
+
+        Raises:
+            BasketFrozenError: the stored basket is committed.
+            DispensedLineError: one of its lines has dispense logs (voided ones too).
+        """
+        db = using or router.db_for_write(type(self), instance=self)
+        lines = BasketItem.all_objects.using(db).filter(basket_id=self.pk)
+        return write_while_baskets_allow(
+            db,
+            Q(pk=self.pk),
+            UNDELETABLE_BASKET_STATES,
+            partial(BasketFrozenError, action="hard-delete"),
+            partial(super().hard_delete, using=using, keep_parents=keep_parents),
+            check=partial(_first_dispensed_line, db, lines),
+        )
 
     @property
     def is_committed(self) -> bool:
@@ -228,6 +469,10 @@ class BasketItem(UUIDModel, BaseModel):
     instructions = models.TextField(blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
 
+    # The base model's managers, narrowed to this model's queryset (django-stubs objects).
+    objects = SoftDeleteManager.from_queryset(BasketItemQuerySet)()  # type: ignore[assignment,misc]
+    all_objects = SoftDeleteManager.from_queryset(BasketItemQuerySet)(include_deleted=True)  # type: ignore[assignment,misc]
+
     class Meta:
         app_label = "django_catalog"
         verbose_name = "basket item"
@@ -236,6 +481,7 @@ class BasketItem(UUIDModel, BaseModel):
             quantity_positive("quantity", "basketitem_quantity_positive"),
             price_not_negative("basketitem_unit_price_not_negative"),
         ]
+        triggers = [draft_lines_only(Basket)]
 
     @property
     def line_total(self) -> Decimal | None:
@@ -246,14 +492,7 @@ class BasketItem(UUIDModel, BaseModel):
     @property
     def quantity_dispensed(self) -> Decimal:
         """Total handed out so far: the sum of the line's dispense logs (soft-deleted ones not)."""
-        total = (
-            DispenseLog.objects.using(self._state.db)
-            .filter(basket_item_id=self.pk)
-            .aggregate(total=Sum("quantity_dispensed"))["total"]
-        )
-        # Same scale as the field on every backend (SQLite's SUM drops trailing zeros).
-        places = DispenseLog._meta.get_field("quantity_dispensed").decimal_places
-        return Decimal(total or 0).quantize(Decimal(1).scaleb(-places))
+        return dispensed_total(self.pk, self._state.db)
 
     @property
     def quantity_remaining(self) -> Decimal:
@@ -262,3 +501,65 @@ class BasketItem(UUIDModel, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.quantity}x {self.catalog_item.name}"
+
+    # A line is written only while its basket (and, when it moves, the basket it leaves) is a
+    # draft: every write below locks the basket rows and reads their stored status first.
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Add or change the line; refused unless its basket (old and new) is a draft.
+
+        Raises:
+            BasketFrozenError: the basket is committed or cancelled (nothing written).
+        """
+        action = "add a line to" if self._state.adding else "change"
+        self._while_draft(action, kwargs.get("using"), partial(super().save, *args, **kwargs))
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        return self._while_draft(
+            "delete", using, partial(super().delete, using=using, keep_parents=keep_parents)
+        )
+
+    def hard_delete(
+        self, using: Any = None, keep_parents: bool = False
+    ) -> tuple[int, dict[str, int]]:
+        """Delete for good; refused in a frozen basket or when the line has dispense logs."""
+        db = using or router.db_for_write(type(self), instance=self)
+        lines = BasketItem.all_objects.using(db).filter(pk=self.pk)
+        return self._while_draft(
+            "hard-delete",
+            using,
+            partial(super().hard_delete, using=using, keep_parents=keep_parents),
+            check=partial(_first_dispensed_line, db, lines),
+        )
+
+    def restore(self, using: Any = None) -> None:
+        self._while_draft("restore", using, partial(super().restore, using=using))
+
+    def _while_draft(
+        self,
+        action: str,
+        using: str | None,
+        write: Callable[[], _T],
+        check: Callable[[], CatalogError | None] | None = None,
+    ) -> _T:
+        if getattr(self, "_basket_checked", False):  # a save() inside delete() or restore()
+            return write()
+        db = using or router.db_for_write(type(self), instance=self)
+        stored_basket = BasketItem.all_objects.using(db).filter(pk=self.pk).values("basket_id")
+        baskets = Q(pk=self.basket_id) | Q(pk__in=Subquery(stored_basket))
+
+        def checked_write() -> _T:
+            self._basket_checked = True
+            try:
+                return write()
+            finally:
+                self._basket_checked = False
+
+        return write_while_baskets_allow(
+            db,
+            baskets,
+            FROZEN_BASKET_STATES,
+            partial(BasketFrozenError, action=action, basket_item_id=self.pk),
+            checked_write,
+            check=check,
+        )
