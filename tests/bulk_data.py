@@ -185,6 +185,21 @@ _YEAR_STEPS = [
         %(work_type)s, id::text, ''
     FROM work WHERE status <> 'pending'
     """,
+    # Half of the first lines have been dispensed once.
+    """
+    INSERT INTO {dispense} (id, created_at, updated_at, deleted_at, basket_item_id,
+        quantity_dispensed, dispensed_by_id, dispensed_at, lot_number, expiry_date, notes,
+        metadata)
+    SELECT md5(%(seed)s || '-d-' || i)::uuid, %(now)s, %(now)s, NULL,
+        md5(%(seed)s || '-l-' || (i * {lines}))::uuid, 1, %(first_user)s, %(now)s, '', NULL,
+        '', '{{}}'
+    FROM generate_series(0, %(baskets)s - 1, 2) AS i
+    """,
+]
+
+# Run once the indexes are back: updating rows whose indexes are then built in the same
+# transaction would leave those indexes unusable to it (PostgreSQL's broken HOT chains).
+_YEAR_COMMITS = [
     # Every basket committed when it was ordered, by one of the staff, and audited.
     """
     WITH basket AS (
@@ -201,16 +216,6 @@ _YEAR_STEPS = [
     SELECT committed_at, committed_by_id, 'draft', 'committed', 'commit', %(basket_type)s,
         id::text, ''
     FROM basket
-    """,
-    # Half of the first lines have been dispensed once.
-    """
-    INSERT INTO {dispense} (id, created_at, updated_at, deleted_at, basket_item_id,
-        quantity_dispensed, dispensed_by_id, dispensed_at, lot_number, expiry_date, notes,
-        metadata)
-    SELECT md5(%(seed)s || '-d-' || i)::uuid, %(now)s, %(now)s, NULL,
-        md5(%(seed)s || '-l-' || (i * {lines}))::uuid, 1, %(first_user)s, %(now)s, '', NULL,
-        '', '{{}}'
-    FROM generate_series(0, %(baskets)s - 1, 2) AS i
     """,
 ]
 
@@ -317,7 +322,10 @@ def insert_year_of_orders(baskets: int, staff: int = 20, catalog_items: int = 10
     }
     assert [u.pk for u in users] == list(range(users[0].pk, users[0].pk + staff))
     loaded = [model._meta.db_table for model in (Basket, BasketItem, WorkItem, CatalogStateLog)]
-    with connection.cursor() as cursor, _indexes_built_after_loading(cursor, loaded):
-        for step in _YEAR_STEPS:
+    with connection.cursor() as cursor:
+        with _indexes_built_after_loading(cursor, loaded):
+            for step in _YEAR_STEPS:
+                cursor.execute(step.format(**tables), params)
+        for step in _YEAR_COMMITS:
             cursor.execute(step.format(**tables), params)
     return YearOfOrders(seed=seed, baskets=baskets, organization=organization, staff=users)
