@@ -121,3 +121,31 @@ class Ticket(models.Model):
     @transition(field=phase, source="a", target="b")
     def advance(self) -> None:
         """A second state field on the same model."""
+
+
+#: Text a diagram must show as it is: quotes, statement ends, entity and HTML starts,
+#: braces, DOT's label escapes, a line break and Mermaid's own arrow syntax.
+AWKWARD_TEXT = 'Held "for" review; #1 <b>x</b> {y} a:b \\N back\\slash\nnext --> [*] %% end'
+
+
+def awkward_guard(obj: "Awkward") -> bool:
+    return True
+
+
+awkward_guard.label = AWKWARD_TEXT  # type: ignore[attr-defined]
+
+
+class Awkward(models.Model):
+    """A machine whose state label and guard label need escaping in DOT and Mermaid."""
+
+    status = FSMField(choices=[("held", AWKWARD_TEXT), ("done", "Done")], default="held")
+
+    class Meta:
+        app_label = "tests"
+
+    def __str__(self) -> str:
+        return f"Awkward {self.pk}"
+
+    @transition(field=status, source="held", target="done", conditions=[awkward_guard])
+    def release(self) -> None:
+        """Let it go."""

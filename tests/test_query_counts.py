@@ -51,9 +51,10 @@ COMMIT_BUDGET = 6
 # A work item's transition or a basket's cancel: BEGIN, lock, INSERT audit row, UPDATE, COMMIT.
 TRANSITION_BUDGET = 5
 REPLAY_BUDGET = 3
-# add_item: BEGIN, lock basket + read item, the line's own basket check (BasketItem.save()
+# add_item: BEGIN, lock the basket, read the catalog item (FOR KEY SHARE on PostgreSQL, so a
+# racing hard delete cannot fail the COMMIT), the line's own basket check (BasketItem.save()
 # locks and reads its basket, whoever calls it), INSERT, COMMIT.
-ADD_ITEM_BUDGET = 5
+ADD_ITEM_BUDGET = 6
 CREATE_BUDGET = 3
 CREATE_REPLAY_BUDGET = 2
 

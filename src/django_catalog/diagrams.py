@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -203,8 +204,25 @@ def describe(model: type[models.Model], field_name: str = "status") -> StateMach
     )
 
 
+_DOT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\r\n": "\\n", "\r": "\\n", "\n": "\\n"}
+
+
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT quoted string showing ``text`` as it is.
+
+    Backslashes are doubled (DOT would read ``\\N``, ``\\G``, ``\\l`` in a label as
+    escapes), quotes escaped, line breaks kept as ``\\n``, other control characters shown
+    as spaces. ``<`` and ``>`` need nothing: only ``<...>`` outside quotes is an HTML label.
+    """
+    escaped = re.sub(r'\r\n|[\\"\r\n]', lambda match: _DOT_ESCAPES[match[0]], _printable(text))
+    return f'"{escaped}"'
+
+
+def _printable(text: str) -> str:
+    """Control characters other than line breaks become spaces."""
+    return "".join(
+        " " if unicodedata.category(char) == "Cc" and char not in "\r\n" else char for char in text
+    )
 
 
 def render_dot(model: type[models.Model], field_name: str = "status") -> str:
@@ -249,12 +267,27 @@ def _mermaid_ids(states: Iterable[str]) -> dict[str, str]:
     return ids
 
 
-_MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", ";": "#59;", "\n": " "}
+# Characters a Mermaid label shows as they are; every other one is written as an entity.
+_MERMAID_PLAIN = re.compile(r"[\w \-.,()\[\]/'!?+=@$^|~]")
 
 
 def _mermaid_text(text: str) -> str:
-    """Escape the characters that would end a Mermaid label or statement early."""
-    return re.sub(r'[#";\n]', lambda match: _MERMAID_ENTITIES[match[0]], text)
+    """A Mermaid label showing ``text``, on one line, that cannot end its statement early.
+
+    Letters, digits, spaces and harmless punctuation stay; line breaks become spaces; any
+    other character (``"``, ``;``, ``#``, ``:``, ``<``, ``>``, braces, ...) is written as
+    Mermaid's entity code (``#quot;``, ``#59;``), which Mermaid shows as the character
+    itself and never reads as syntax or HTML.
+    """
+    return "".join(map(_mermaid_char, _printable(text)))
+
+
+def _mermaid_char(char: str) -> str:
+    if _MERMAID_PLAIN.fullmatch(char):
+        return char
+    if char in "\r\n":
+        return " "
+    return "#quot;" if char == '"' else f"#{ord(char)};"
 
 
 def render_mermaid(model: type[models.Model], field_name: str = "status") -> str:

@@ -7,7 +7,7 @@ Field-level validation problems stay Django's ``ValidationError``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +16,36 @@ class CatalogError(Exception):
     """Base exception for catalog errors."""
 
 
+class NotFoundError(CatalogError):
+    """The row the call is about was deleted (soft-deleted or removed): nothing was written.
+
+    ``object_id`` is its id; ``deleted_at`` is when it was soft-deleted, ``None`` when the
+    row no longer exists at all. Each model's own error below is also one of its family
+    (a :class:`BasketNotFoundError` is a :class:`BasketError`).
+    """
+
+    noun = "row"
+
+    def __init__(self, object_id: Any, deleted_at: datetime | None = None):
+        self.object_id = object_id
+        self.deleted_at = deleted_at
+        state = f"was deleted at {deleted_at.isoformat()}" if deleted_at else "does not exist"
+        # Exception.__init__ directly: the model families' own __init__ take other arguments.
+        Exception.__init__(self, f"{self.noun.capitalize()} {object_id} {state}")
+
+
 class BasketError(CatalogError):
     """Base exception for basket errors."""
+
+
+class BasketNotFoundError(NotFoundError, BasketError):
+    """The basket was deleted (``basket_id``, ``deleted_at``)."""
+
+    noun = "basket"
+
+    def __init__(self, basket_id: Any, deleted_at: datetime | None = None):
+        self.basket_id = basket_id
+        super().__init__(basket_id, deleted_at)
 
 
 class BasketStateError(BasketError):
@@ -120,6 +148,21 @@ class IdempotencyKeyConflictError(BasketError):
         )
 
 
+class IdempotencyKeyRetiredError(BasketError):
+    """An idempotency key names a basket that was deleted.
+
+    A deleted basket is never handed back, and its key stays taken: restore the basket
+    (``Basket.all_objects.get(pk=basket_id).restore()``) or use a new key.
+    """
+
+    def __init__(self, idempotency_key: str, basket_id: Any):
+        self.idempotency_key = idempotency_key
+        self.basket_id = basket_id
+        super().__init__(
+            f"Idempotency key {idempotency_key!r} belongs to basket {basket_id}, which was deleted"
+        )
+
+
 class ItemNotAvailableError(CatalogError):
     """Raised when an item is not available for ordering."""
 
@@ -134,6 +177,16 @@ class ItemNotAvailableError(CatalogError):
 
 class WorkItemError(CatalogError):
     """Base exception for work item errors."""
+
+
+class WorkItemNotFoundError(NotFoundError, WorkItemError):
+    """The work item was deleted (``work_item_id``, ``deleted_at``)."""
+
+    noun = "work item"
+
+    def __init__(self, work_item_id: Any, deleted_at: datetime | None = None):
+        self.work_item_id = work_item_id
+        super().__init__(work_item_id, deleted_at)
 
 
 class WorkItemStateError(WorkItemError):
@@ -152,6 +205,16 @@ class DispenseError(CatalogError):
     def __init__(self, basket_item_id: Any, message: str):
         self.basket_item_id = basket_item_id
         super().__init__(message)
+
+
+class BasketItemNotFoundError(NotFoundError, DispenseError):
+    """The basket line was deleted (``basket_item_id``, ``deleted_at``)."""
+
+    noun = "line"
+
+    def __init__(self, basket_item_id: Any, deleted_at: datetime | None = None):
+        self.basket_item_id = basket_item_id
+        super().__init__(basket_item_id, deleted_at)
 
 
 class BasketNotCommittedError(DispenseError):

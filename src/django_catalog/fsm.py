@@ -4,8 +4,14 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 
 * persists itself: the new state, the method's side effects and the audit row
   are written in one ``transaction.atomic()`` block, or not at all; on failure
-  the instance's in-memory fields are put back as they were (inside a block opened
-  with :func:`owned_transaction`, the transition adds no savepoint of its own);
+  (COMMIT included, when the transition's block is the outermost one) the instance's
+  in-memory fields are put back as they were, and so is the state
+  ``ConcurrentTransitionMixin`` compares against, so the same call can be retried
+  (inside a block opened with :func:`owned_transaction`, the transition adds no
+  savepoint of its own);
+* writes only what it changed: the state field, the fields the method's body changed
+  and the fields stamped on every save (``auto_now``), never the rest of a possibly
+  stale copy (``save(update_fields=...)``);
 * accepts django-fsm-log's ``by=`` and ``description=`` keywords (through its
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one audit row, written by the receiver :func:`transition_recorder` makes for
@@ -17,6 +23,7 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -221,7 +228,7 @@ def _persisted(
         try:
             with transaction.atomic(using=using, savepoint=savepoint):
                 result = fsm_method(instance, *args, **kwargs)
-                instance.save()
+                instance.save(update_fields=_changed_fields(instance, snapshot, state_field))
                 if on_commit is not None:
                     # Registered inside the atomic block: a rollback anywhere discards it.
                     change = CompletedTransition(
@@ -245,10 +252,34 @@ def _persisted(
 
 
 def _snapshot(instance: models.Model) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The loaded field values and cached relations, to put back if the transition fails."""
+    """The loaded field values and cached relations, to put back if the transition fails.
+
+    Values are copied, so a body that changes a mutable value in place (a JSON dict) is
+    seen as a change and undone on failure.
+    """
     attnames = [f.attname for f in instance._meta.concrete_fields]
     values = {name: instance.__dict__[name] for name in attnames if name in instance.__dict__}
-    return values, dict(instance._state.fields_cache)
+    return copy.deepcopy(values), dict(instance._state.fields_cache)
+
+
+def _changed_fields(
+    instance: models.Model, snapshot: tuple[dict[str, Any], dict[str, Any]], state_field: Any
+) -> list[str]:
+    """What the transition writes: its state field, what the body changed, ``auto_now`` stamps.
+
+    Everything else stays as the database has it, so a transition on a copy loaded before
+    someone else's edit (or soft delete) does not write the old values back.
+    """
+    values, _ = snapshot
+    missing = object()
+    changed = {state_field.name}
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.attname not in instance.__dict__:
+            continue
+        stamped = getattr(field, "auto_now", False)
+        if stamped or values.get(field.attname, missing) != instance.__dict__[field.attname]:
+            changed.add(field.name)
+    return sorted(changed)
 
 
 def _restore(instance: models.Model, snapshot: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -259,6 +290,10 @@ def _restore(instance: models.Model, snapshot: tuple[dict[str, Any], dict[str, A
         else:  # was deferred: leave it to be loaded again
             instance.__dict__.pop(field.attname, None)
     instance._state.fields_cache = relations
+    if isinstance(instance, ConcurrentTransitionMixin):
+        # Its save() already recorded the new state as "loaded"; the row still holds the
+        # state put back above (the write was rolled back), so compare against that again.
+        instance._update_initial_state()
 
 
 def set_transition_actor(instance: models.Model, user: Any) -> None:

@@ -8,12 +8,11 @@ so the transition needs no savepoint of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, TransitionNotAllowed
 
@@ -21,11 +20,16 @@ from .exceptions import (
     BasketAlreadyCommittedError,
     BasketCancelledError,
     BasketEmptyError,
+    BasketItemNotFoundError,
     BasketNotCommittedError,
+    BasketNotFoundError,
     ExpiredLotError,
     IdempotencyKeyConflictError,
+    IdempotencyKeyRetiredError,
     ItemNotAvailableError,
+    NotFoundError,
     OverDispenseError,
+    WorkItemNotFoundError,
     WorkItemStateError,
 )
 from .fsm import owned_transaction
@@ -35,9 +39,11 @@ from .signals import announce_dispensed_on_commit
 from .states import BasketStatus, WorkItemStatus
 from .validation import (
     clean_block_reason,
+    clean_date,
     clean_metadata,
     clean_price,
     clean_quantity,
+    clean_text,
     normalize_work_types,
     object_id_text,
 )
@@ -45,13 +51,26 @@ from .validation import (
 _M = TypeVar("_M", bound=models.Model)
 
 
-def _lock(instance: _M) -> _M:
-    """Re-read ``instance``'s row with ``SELECT ... FOR UPDATE`` (call inside a transaction)."""
+def _lock(
+    instance: _M, missing: Callable[[Any, datetime | None], NotFoundError], **reads: Any
+) -> _M:
+    """Re-read ``instance``'s row with ``SELECT ... FOR UPDATE`` (call inside a transaction).
+
+    A row that was soft-deleted or no longer exists raises ``missing(pk, deleted_at)``.
+    ``reads`` are annotations read by the same statement (no round trip of their own).
+    """
     model = type(instance)
-    return model._default_manager.select_for_update().get(pk=instance.pk)
+    rows = model._base_manager.select_for_update().annotate(**reads)
+    locked = rows.filter(pk=instance.pk).first()
+    if locked is None:
+        raise missing(instance.pk, None)
+    deleted_at = getattr(locked, "deleted_at", None)
+    if deleted_at is not None:
+        raise missing(instance.pk, deleted_at)
+    return locked
 
 
-# The catalog item's columns add_item reads; a missing row reads as a null id.
+# The catalog item's columns add_item reads.
 _CATALOG_ITEM_SNAPSHOT = (
     "id",
     "deleted_at",
@@ -63,42 +82,20 @@ _CATALOG_ITEM_SNAPSHOT = (
 )
 
 
-def _lock_with_catalog_item(basket: Basket, item_pk: Any) -> tuple[Basket, CatalogItem | None]:
-    """Lock ``basket`` and read the catalog item's current row in the same statement.
+def _hold_catalog_item(item_pk: Any) -> CatalogItem | None:
+    """Read the catalog item's current row and keep it from being deleted until COMMIT.
 
-    The item's columns ride along as subqueries of the basket's ``SELECT ... FOR UPDATE``
-    (only the basket row is locked), saving a round trip. The item comes back with its
-    other fields deferred; it is None if no such row exists, deleted or not.
+    On PostgreSQL the read takes ``FOR KEY SHARE``: the lock the line's foreign key would
+    take, but taken now, so a concurrent hard delete either finished first (the item reads
+    as missing) or waits for this transaction, instead of failing it at COMMIT. Edits of
+    the item and other baskets ordering it are not blocked. None if no such row exists.
     """
-    item_row = CatalogItem.all_objects.filter(pk=item_pk).order_by()
-    locked = (
-        Basket.objects.select_for_update()
-        .annotate(
-            **{f"_item_{name}": Subquery(item_row.values(name)) for name in _CATALOG_ITEM_SNAPSHOT}
-        )
-        .get(pk=basket.pk)
-    )
-    values = {name: locked.__dict__.pop(f"_item_{name}") for name in _CATALOG_ITEM_SNAPSHOT}
-    if values["id"] is None:
-        return locked, None
-    # from_db() takes the loaded values in the model's field order.
-    loaded = [f.attname for f in CatalogItem._meta.concrete_fields if f.attname in values]
-    item = CatalogItem.from_db(locked._state.db, loaded, [values[name] for name in loaded])
-    return locked, item
-
-
-def _lock_for_commit(basket: Basket) -> Basket:
-    """Lock ``basket`` and read, in the same statement, whether it has live lines.
-
-    The commit's "has lines" guard then takes its answer from the locked row instead of
-    asking again. A line added while the lock was awaited can be missed; the commit is then
-    refused as empty, as if it had run first.
-    """
-    return (
-        Basket.objects.select_for_update()
-        .annotate(**{HAS_LINES_ANNOTATION: live_lines_exist()})
-        .get(pk=basket.pk)
-    )
+    rows = CatalogItem._base_manager.filter(pk=item_pk).only(*_CATALOG_ITEM_SNAPSHOT)
+    connection = transaction.get_connection(rows.db)
+    if connection.vendor != "postgresql":
+        return rows.first()
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    return next(iter(CatalogItem._base_manager.raw(f"{sql} FOR KEY SHARE", params)), None)
 
 
 def _adopt(caller: _M, locked: _M) -> _M:
@@ -140,11 +137,15 @@ def create_basket(
 
     Safe under concurrent calls with the same key: exactly one basket is stored and every
     caller gets it. A replay must carry the same context, notes and metadata; otherwise
-    :class:`IdempotencyKeyConflictError` is raised. An empty key means "no key".
+    :class:`IdempotencyKeyConflictError` is raised. A key whose basket was deleted raises
+    :class:`IdempotencyKeyRetiredError` (a deleted basket is never handed back). An empty key
+    means "no key".
     """
     metadata = clean_metadata(metadata)
-    if idempotency_key is not None and not isinstance(idempotency_key, str):
-        raise ValueError(f"idempotency_key must be a string, got {type(idempotency_key).__name__}")
+    notes = clean_text(notes, "notes")
+    idempotency_key = clean_text(
+        idempotency_key, "idempotency_key", Basket._meta.get_field("idempotency_key").max_length
+    )
     if context is not None and context.pk is None:
         raise ValueError("context must be a saved model instance")
     idempotency_key = idempotency_key or None
@@ -162,6 +163,8 @@ def create_basket(
         existing = _insert_or_find_key_owner(candidate)
         if existing is None:
             return candidate
+    if existing.is_deleted:
+        raise IdempotencyKeyRetiredError(idempotency_key, existing.pk)
     _check_replay(existing, candidate)
     return existing
 
@@ -217,16 +220,20 @@ def add_item(
     Locks the basket so a line can never slip into a basket that is being committed.
 
     Raises:
+        BasketNotFoundError: the basket was deleted.
         BasketAlreadyCommittedError / BasketCancelledError: the basket is no longer a draft.
-        ItemNotAvailableError: the item is unavailable, outside its window, or deleted.
+        ItemNotAvailableError: the item is unavailable, outside its window, or deleted (also
+            when a hard delete of the item races this call).
         ValidationError: a bad quantity or price (nothing is written).
     """
     quantity = clean_quantity(quantity, BasketItem._meta.get_field("quantity"))
     unit_price = clean_price(unit_price, BasketItem._meta.get_field("unit_price"))
+    instructions = clean_text(instructions, "instructions")
     metadata = clean_metadata(metadata)
     with transaction.atomic():
-        locked, item = _lock_with_catalog_item(basket, catalog_item.pk)
+        locked = _lock(basket, BasketNotFoundError)
         _refuse_unless_draft(locked)
+        item = _hold_catalog_item(catalog_item.pk)
         if item is None or item.is_deleted:
             raise ItemNotAvailableError(catalog_item.pk, "Item has been removed from the catalog")
         if not item.is_available:
@@ -256,12 +263,16 @@ def commit_basket(
     Concurrent calls commit exactly once; every caller gets the committed basket.
 
     Raises:
+        BasketNotFoundError: the basket was deleted.
         BasketEmptyError: the basket has no lines.
         BasketCancelledError: the basket was cancelled.
     """
     roles = normalize_work_types(work_types) if spawn_work else []
     with owned_transaction():
-        locked = _lock_for_commit(basket)
+        # The lock statement also reads the "has lines" guard, which the transition then
+        # takes from the locked row. A line added while the lock was awaited can be missed:
+        # the commit is then refused as empty, as if it had run first.
+        locked = _lock(basket, BasketNotFoundError, **{HAS_LINES_ANNOTATION: live_lines_exist()})
         if locked.status == BasketStatus.COMMITTED:
             return _adopt(basket, locked)
         _refuse_unless_draft(locked)
@@ -277,10 +288,12 @@ def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = N
     """Cancel a draft basket. Cancelling a cancelled basket returns it unchanged.
 
     Raises:
+        BasketNotFoundError: the basket was deleted.
         BasketAlreadyCommittedError: the basket was committed (it can no longer be cancelled).
     """
+    description = clean_text(description, "description")
     with owned_transaction():
-        locked = _lock(basket)
+        locked = _lock(basket, BasketNotFoundError)
         if locked.status == BasketStatus.CANCELLED:
             return _adopt(basket, locked)
         _refuse_unless_draft(locked)
@@ -300,10 +313,11 @@ def _transition_work_item(
     """Lock the row, refuse by its locked state, run the transition, refresh the caller's copy.
 
     ``already_done`` names the state in which the call is a replay: the item is returned
-    unchanged (no audit row, no signal).
+    unchanged (no audit row, no signal). A deleted work item raises
+    :class:`WorkItemNotFoundError` in every one of the five services.
     """
     with owned_transaction():
-        locked = _lock(work_item)
+        locked = _lock(work_item, WorkItemNotFoundError)
         if already_done is not None and locked.status == already_done:
             return _adopt(work_item, locked)
         try:
@@ -364,6 +378,7 @@ def cancel_work_item(work_item: WorkItem, reason: str = "", *, by: Any = None) -
     Raises:
         WorkItemStateError: the work item is completed.
     """
+    reason = clean_text(reason, "reason")
     return _transition_work_item(
         work_item,
         "cancel",
@@ -392,6 +407,7 @@ def dispense(
     Sends :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
 
     Raises (each before anything is written):
+        BasketItemNotFoundError: the line was deleted.
         BasketNotCommittedError: the line's basket is a draft or cancelled.
         ExpiredLotError: ``expiry_date`` is before today (``timezone.localdate()``).
         OverDispenseError: ``quantity`` exceeds what remains of the line.
@@ -401,12 +417,15 @@ def dispense(
         quantity, DispenseLog._meta.get_field("quantity_dispensed"), name="quantity"
     )
     metadata = clean_metadata(metadata)
+    lot_number = clean_text(
+        lot_number, "lot_number", DispenseLog._meta.get_field("lot_number").max_length
+    )
     log = DispenseLog(
         quantity_dispensed=quantity,
         dispensed_by=dispensed_by,
         lot_number=lot_number,
-        expiry_date=expiry_date,
-        notes=notes,
+        expiry_date=clean_date(expiry_date, "expiry_date"),
+        notes=clean_text(notes, "notes"),
         metadata=metadata,
     )
     # Field checks (lot number length, a parseable expiry date) without touching the database.
@@ -414,7 +433,7 @@ def dispense(
         exclude=["basket_item", "dispensed_by"], validate_unique=False, validate_constraints=False
     )
     with transaction.atomic():
-        line = _lock(basket_item)
+        line = _lock(basket_item, BasketItemNotFoundError)
         status = Basket.all_objects.values_list("status", flat=True).get(pk=line.basket_id)
         if status != BasketStatus.COMMITTED:
             raise BasketNotCommittedError(line.pk, line.basket_id, status)

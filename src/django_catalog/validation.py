@@ -8,18 +8,26 @@ repeated here. This module imports nothing of the catalog's models.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import iso4217
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.dateparse import parse_date
 
 #: Longest work type name (``WorkItem.work_type`` and ``spawn_role`` are this long).
 WORK_TYPE_MAX_LENGTH = 100
 
+#: Most different work types one commit may spawn (one work item per line and type). No
+#: real workflow comes near it; it keeps a mistaken call from locking a basket for long.
+MAX_WORK_TYPES = 100
+
 BLOCK_NEEDS_REASON = "A work item can only be blocked with a reason"
+NUL_REFUSED = "{name} must not contain NUL characters"
 
 
 # --- numbers -----------------------------------------------------------------------------
@@ -44,17 +52,21 @@ def _to_decimal(value: Any, name: str) -> Decimal:
 
 
 def _check_fits(number: Decimal, field: models.DecimalField[Any, Any], name: str) -> Decimal:
-    """The number fits ``field``: its decimal places and its digits before the point."""
+    """The number fits ``field``: its digits before the point and its decimal places.
+
+    The size comes first: rounding a huge number (``1e30``, ``1E+9999``) to the field's
+    places would overflow the decimal context instead of answering.
+    """
     places = field.decimal_places or 0
     limit = 10 ** ((field.max_digits or 0) - places)
+    if abs(number) >= limit:
+        raise ValidationError(
+            {name: f"{name} must be less than {limit}, got {number}"}, code="max_digits"
+        )
     if number != number.quantize(Decimal(1).scaleb(-places)):
         raise ValidationError(
             {name: f"{name} allows at most {places} decimal places, got {number}"},
             code="max_decimal_places",
-        )
-    if abs(number) >= limit:
-        raise ValidationError(
-            {name: f"{name} must be less than {limit}, got {number}"}, code="max_digits"
         )
     return number
 
@@ -126,12 +138,99 @@ def validate_currency_code(value: Any) -> None:
 
 
 def clean_metadata(value: Any, name: str = "metadata") -> dict[str, Any]:
-    """Metadata is a dict (``None`` means empty)."""
+    """Metadata: a JSON object, returned as JSON gives it back (``None`` means empty).
+
+    Anything that is not a dict is a ``ValueError``. A dict is stored as JSON, so it must
+    survive a JSON round trip: values that JSON cannot hold (``Decimal``, ``datetime``,
+    ``set``, ``UUID``, any other object), NaN and infinity, and NUL characters (which
+    PostgreSQL cannot store) are a ``ValidationError`` naming ``name``. What comes back is
+    the round-tripped value (keys become text: ``{1: "a"}`` is ``{"1": "a"}``), so a
+    replay compares what would be stored.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ValueError(f"{name} must be a dict, got {type(value).__name__}")
+    try:
+        normalized: dict[str, Any] = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as error:
+        raise ValidationError(
+            {
+                name: f"{name} must hold only JSON values (text, finite numbers, booleans, null, "
+                f"lists and dicts): {error}"
+            },
+            code="invalid",
+        ) from None
+    if _holds_nul(normalized):
+        raise ValidationError({name: NUL_REFUSED.format(name=name)}, code="null_characters")
+    return normalized
+
+
+def validate_metadata(value: Any) -> None:
+    """Field validator: metadata :func:`clean_metadata` accepts, for ``full_clean()``.
+
+    So the admin and model forms refuse what the services refuse (NaN, NUL characters, ...)
+    with a form error, instead of the database refusing it on save.
+    """
+    try:
+        clean_metadata(value)
+    except ValidationError as error:
+        raise ValidationError(error.messages, code="invalid") from None
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid") from None
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def clean_text(value: Any, name: str, max_length: int | None = None) -> str:
+    """Free text (notes, instructions, a lot number, an idempotency key).
+
+    ``None`` means no text, ``""``, everywhere. Anything but text is a ``ValueError``; NUL
+    characters (which PostgreSQL cannot store) and text longer than ``max_length`` (the
+    column's, read from the model field by the caller) are a ``ValidationError`` naming
+    ``name``, raised before any query.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be text, got {type(value).__name__}")
+    if "\x00" in value:
+        raise ValidationError({name: NUL_REFUSED.format(name=name)}, code="null_characters")
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(
+            {name: f"{name} must be at most {max_length} characters, got {len(value)}"},
+            code="max_length",
+        )
     return value
+
+
+def clean_date(value: Any, name: str) -> date | None:
+    """A calendar date: a ``date`` or ISO text ``"YYYY-MM-DD"``; ``None`` means no date.
+
+    A ``datetime`` is refused (which day it falls on depends on a time zone), and so is
+    anything else, with a ``ValidationError`` naming ``name``.
+    """
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = parse_date(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed
+    raise ValidationError(
+        {name: f"{name} must be a date or ISO date text (YYYY-MM-DD), got {value!r}"},
+        code="invalid",
+    )
 
 
 def clean_block_reason(reason: Any, description: Any = None) -> str:
@@ -139,19 +238,23 @@ def clean_block_reason(reason: Any, description: Any = None) -> str:
     text = reason or description or ""
     if not isinstance(text, str) or not text.strip():
         raise ValueError(BLOCK_NEEDS_REASON)
+    if "\x00" in text:
+        raise ValueError(NUL_REFUSED.format(name="reason"))
     return text.strip()
 
 
 def normalize_work_types(work_types: Iterable[str] | None) -> list[str]:
     """Validate requested work types; duplicates collapse, order is kept.
 
-    A bare string is refused: ``"collect"`` is not a list of types.
+    A bare string is refused: ``"collect"`` is not a list of types. At most
+    :data:`MAX_WORK_TYPES` different types: more is refused (``ValueError``) as soon as the
+    one too many is read, before anything is locked or written.
     """
     if work_types is None:
         return []
     if isinstance(work_types, (str, bytes)):
         raise ValueError("work_types must be an iterable of work type names, not a single string")
-    roles: list[str] = []
+    roles: dict[str, None] = {}  # a dict keeps the order and drops repeats at once
     for role in work_types:
         if not isinstance(role, str) or not role.strip():
             raise ValueError(f"work_types: each work type must be a non-empty string, got {role!r}")
@@ -159,9 +262,14 @@ def normalize_work_types(work_types: Iterable[str] | None) -> list[str]:
             raise ValueError(
                 f"work_types: {role[:20]!r}... is longer than {WORK_TYPE_MAX_LENGTH} characters"
             )
-        if role not in roles:
-            roles.append(role)
-    return roles
+        if "\x00" in role:
+            raise ValueError(f"work_types: {NUL_REFUSED.format(name=repr(role))}")
+        roles[role] = None
+        if len(roles) > MAX_WORK_TYPES:
+            raise ValueError(
+                f"work_types: at most {MAX_WORK_TYPES} different work types per commit"
+            )
+    return list(roles)
 
 
 # --- generic relations ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError, transaction
 
 from django_catalog.models import Basket, CatalogItem
 from tests.models import Organization
@@ -94,3 +95,78 @@ def test_soft_deleted_lines_do_not_count_for_a_basket(basket, catalog_item):
     line = BasketItem.objects.create(basket=basket, catalog_item=catalog_item)
     line.delete()
     assert Basket.objects.get(pk=basket.pk).total_items == 0
+
+
+# --- only delete() and restore() write deleted_at ------------------------------------------
+
+
+def test_a_stale_copys_save_does_not_resurrect_a_retired_item(catalog_item):
+    stale = CatalogItem.objects.get(pk=catalog_item.pk)
+    catalog_item.delete()
+
+    stale.name = "Blood Test (renamed)"
+    stale.save()
+
+    stored = CatalogItem.all_objects.get(pk=catalog_item.pk)
+    assert stored.is_deleted
+    assert stored.name == "Blood Test (renamed)"
+
+
+def test_a_stale_copys_save_does_not_delete_a_restored_item(catalog_item):
+    catalog_item.delete()
+    stale = CatalogItem.all_objects.get(pk=catalog_item.pk)
+    catalog_item.restore()
+
+    stale.save()
+
+    assert not CatalogItem.all_objects.get(pk=catalog_item.pk).is_deleted
+
+
+def test_save_with_update_fields_naming_deleted_at_leaves_it_alone(catalog_item):
+    catalog_item.deleted_at = catalog_item.created_at
+
+    catalog_item.save(update_fields=["deleted_at", "name"])
+
+    assert not CatalogItem.all_objects.get(pk=catalog_item.pk).is_deleted
+
+
+def test_a_stale_second_delete_keeps_the_first_timestamp_and_learns_it(catalog_item):
+    stale = CatalogItem.objects.get(pk=catalog_item.pk)
+    catalog_item.delete()
+    first = CatalogItem.all_objects.get(pk=catalog_item.pk).deleted_at
+
+    count, _ = stale.delete()
+
+    assert count == 0
+    assert CatalogItem.all_objects.get(pk=catalog_item.pk).deleted_at == first
+    assert stale.deleted_at == first
+
+
+def test_delete_writes_only_the_deletion_stamps(catalog_item):
+    stale = CatalogItem.objects.get(pk=catalog_item.pk)
+    CatalogItem.objects.filter(pk=catalog_item.pk).update(name="Renamed elsewhere")
+
+    stale.delete()
+
+    assert CatalogItem.all_objects.get(pk=catalog_item.pk).name == "Renamed elsewhere"
+
+
+def test_restore_writes_only_the_deletion_stamps(catalog_item):
+    catalog_item.delete()
+    CatalogItem.all_objects.filter(pk=catalog_item.pk).update(name="Renamed elsewhere")
+
+    catalog_item.restore()
+
+    stored = CatalogItem.objects.get(pk=catalog_item.pk)
+    assert stored.name == "Renamed elsewhere"
+    assert catalog_item.deleted_at is None
+
+
+def test_saving_a_row_that_no_longer_exists_does_not_insert_it_again(catalog_item):
+    stale = CatalogItem.objects.get(pk=catalog_item.pk)
+    catalog_item.hard_delete()
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        stale.save()
+
+    assert not CatalogItem.all_objects.filter(pk=stale.pk).exists()

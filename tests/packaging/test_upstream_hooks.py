@@ -25,10 +25,15 @@ HOOKS = [
     (FSMAdminMixin, "_get_fsm_extra_context", "the admin hides buttons from read-only users"),
     (FSMAdminMixin, "_apply_fsm_transition", "admin buttons run the catalog's services"),
     (FSMAdminMixin, "_get_fsm_transition_by_name", "admin buttons look up the transition"),
+    (FSMAdminMixin, "fsm_transition_view", "transition pages check names and permissions first"),
     (FSMField, "set_proxy", "StateField's descriptor reloads a protected state"),
     (FSMField, "set_state", "StateField's descriptor reloads a protected state"),
     (FSMModelMixin, "_get_protected_fsm_fields", "full_clean() skips the protected status"),
-    (ConcurrentTransitionMixin, "_update_initial_state", "refresh and service re-checks"),
+    (
+        ConcurrentTransitionMixin,
+        "_update_initial_state",
+        "refresh, service re-checks, and a failed transition putting back the compared state",
+    ),
 ]
 
 

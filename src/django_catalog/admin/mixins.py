@@ -11,11 +11,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.core.exceptions import ValidationError
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
 
@@ -80,6 +84,21 @@ class SoftDeleteAdmin(admin.ModelAdmin):
     def is_deleted(self, obj: Any) -> bool:
         return bool(obj.is_deleted)
 
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        """What "Delete" will do: soft-delete exactly the chosen rows.
+
+        Django's own answer lists what a hard delete would cascade to, and refuses when a
+        ``PROTECT`` foreign key points at a row (a catalog item that was ordered). A soft
+        delete removes no row, so nothing cascades and nothing protects it.
+        """
+        rows = list(objs)
+        name = capfirst(str(self.model._meta.verbose_name))
+        to_delete = [format_html("{}: {}", name, row) for row in rows]
+        count = {str(self.model._meta.verbose_name_plural): len(rows)}
+        return to_delete, count, set(), []
+
     @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["change"])
     def restore_selected(self, request: HttpRequest, queryset: Any) -> None:
         """Restore the deleted rows one by one: each refusal is shown, the others restored."""
@@ -132,7 +151,10 @@ class TransitionServiceAdmin(FSMAdminMixin):
     """Runs transition buttons through :attr:`transition_services`, never the bare method.
 
     Only transitions listed there get a button; the others (and forged requests for them)
-    are refused. Catalog errors become admin messages, not server errors.
+    are refused, and their transition pages are a 404. Pressing a button takes the view and
+    change permissions on the object and the transition's permission, and saves nothing of
+    the change form. Deleted rows get no buttons. Catalog errors become admin messages, not
+    server errors.
     """
 
     fsm_fields = ["status"]
@@ -147,17 +169,99 @@ class TransitionServiceAdmin(FSMAdminMixin):
             transition
         )
 
-    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
-        name = request.POST.get(self.fsm_post_param)
-        if name and name not in self.transition_services:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and request.POST.get(self.fsm_post_param):
+            return self._press_transition_button(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _press_transition_button(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A transition button runs its transition and nothing else.
+
+        The change form posted with it is not validated or saved: what was typed into it (or
+        what a tab opened earlier still shows) never overwrites the row.
+        """
+        obj = self._transition_object(request, object_id)
+        if isinstance(obj, HttpResponse):
+            return obj
+        name = request.POST[self.fsm_post_param]
+        if name not in self.transition_services:
             self.message_user(request, f"{name!r} cannot be run from the admin.", messages.ERROR)
             return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
+        if self.get_fsm_transition_form(transition):
+            return HttpResponseRedirect(self._transition_url(obj, name))
+        self._apply_fsm_transition(obj=obj, transition_name=name, request=request)
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts},
+                request.path,
+            )
+        )
+
+    def fsm_transition_view(
+        self, request: HttpRequest, object_id: str, transition_name: str, **kwargs: Any
+    ) -> HttpResponse:
+        """The page of a transition that asks for input (a 404 for any other name)."""
+        if not self._has_transition_page(transition_name):
+            raise Http404(f"{self.opts.verbose_name} has no transition page {transition_name!r}")
+        obj = self._transition_object(request, object_id)
+        if isinstance(obj, HttpResponse):
+            return obj
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
+    def _has_transition_page(self, name: str) -> bool:
+        """Only a transition run through a service and asking for input has a page."""
+        if name not in self.transition_services:
+            return False
+        transition = self._get_fsm_transition_by_name(obj=self.model, transition_name=name)  # type: ignore[arg-type]
+        return self.get_fsm_transition_form(transition) is not None
+
+    def _transition_object(self, request: HttpRequest, object_id: str) -> Any:
+        """The object a transition is asked for, or the response that refuses it.
+
+        Running a transition changes the object, so it takes the view and change permissions
+        on it, on top of the transition's own permission (checked when it runs). A deleted
+        row is not worked on.
+        """
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not (
+            self.has_view_permission(request, obj) and self.has_change_permission(request, obj)
+        ):
+            raise PermissionDenied
+        if getattr(obj, "is_deleted", False):
+            self.message_user(
+                request,
+                f"{capfirst(str(self.opts.verbose_name))} {obj.pk} was deleted; "
+                "restore it before changing its status.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+            )
+        return obj
+
+    def _transition_url(self, obj: Any, name: str) -> str:
+        opts = self.opts
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_transition",
+            kwargs={"object_id": obj.pk, "transition_name": name},
+        )
 
     def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> list[Any]:  # type: ignore[override]
         # A user who may not change the object cannot submit its form, so gets no button.
         # A list, not django-fsm's generator, so the context can be read more than once.
-        if obj is None or not self.has_change_permission(request, obj):
+        # A deleted row is not worked on: its services refuse, so it shows no button either.
+        if obj is None or getattr(obj, "is_deleted", False):
+            return []
+        if not self.has_change_permission(request, obj):
             return []
         return list(super()._get_fsm_extra_context(request=request, obj=obj))
 

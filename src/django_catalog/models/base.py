@@ -7,6 +7,9 @@ The PyPI package of that name is an unrelated project, so the contract lives her
   ``objects`` hides soft-deleted rows and ``all_objects`` includes them; both
   the instance ``delete()`` and a bulk ``queryset.delete()`` soft-delete, so
   there is no path that silently hard-deletes. ``hard_delete()`` really deletes.
+* ``deleted_at`` is written only by ``delete()`` and ``restore()``, each one conditional
+  ``UPDATE``; ``save()`` never writes it, so a copy loaded before a delete cannot undo it
+  by saving, and one loaded before a restore cannot delete again.
 """
 
 from __future__ import annotations
@@ -116,17 +119,42 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save every field but ``deleted_at``: only ``delete()`` and ``restore()`` change it.
+
+        A new row is inserted with all its fields. Saving a row that was deleted (or
+        restored) since this copy was loaded leaves that change in place.
+        """
+        if not self._state.adding and not kwargs.get("force_insert") and not args:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None:
+                deferred = self.get_deferred_fields()
+                update_fields = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.attname not in deferred
+                ]
+            kwargs["update_fields"] = [name for name in update_fields if name != "deleted_at"]
+        super().save(*args, **kwargs)
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
     def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
-        """Soft-delete: stamp ``deleted_at`` once; a second call keeps the first timestamp."""
-        if self.deleted_at is not None:
-            return 0, {self._meta.label: 0}
-        self.deleted_at = timezone.now()
-        self.save(using=using, update_fields=["deleted_at", "updated_at"])
-        return 1, {self._meta.label: 1}
+        """Soft-delete: stamp ``deleted_at`` once; a second call keeps the first timestamp.
+
+        One conditional ``UPDATE ... WHERE deleted_at IS NULL``, so a stale copy deleting a
+        row that is already deleted changes nothing (and learns the first timestamp).
+        """
+        now = timezone.now()
+        rows = self._own_row(using)
+        count = rows.filter(deleted_at__isnull=True).update(deleted_at=now, updated_at=now)
+        if count:
+            self.deleted_at = self.updated_at = now
+        else:
+            self.deleted_at = rows.values_list("deleted_at", flat=True).first()
+        return count, {self._meta.label: count}
 
     def hard_delete(
         self, using: Any = None, keep_parents: bool = False
@@ -135,6 +163,13 @@ class BaseModel(models.Model):
         return super().delete(using=using, keep_parents=keep_parents)
 
     def restore(self, using: Any = None) -> None:
-        """Undo a soft delete."""
+        """Undo a soft delete (one conditional ``UPDATE ... WHERE deleted_at IS NOT NULL``)."""
+        now = timezone.now()
+        rows = self._own_row(using)
+        if rows.filter(deleted_at__isnull=False).update(deleted_at=None, updated_at=now):
+            self.updated_at = now
         self.deleted_at = None
-        self.save(using=using, update_fields=["deleted_at", "updated_at"])
+
+    def _own_row(self, using: Any) -> models.QuerySet[Any]:
+        """This row, deleted or not, on the database it was loaded from (or ``using``)."""
+        return type(self)._base_manager.using(using or self._state.db).filter(pk=self.pk)

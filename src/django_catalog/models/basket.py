@@ -30,6 +30,7 @@ from .catalog import CatalogItem
 from .dispense import DispenseLog, dispensed_total
 from .fields import (
     currency_field,
+    metadata_field,
     price_field,
     price_not_negative,
     quantity_field,
@@ -268,7 +269,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(BasketQuerySet)()  # type: ignore[assignment,misc]
@@ -467,7 +468,7 @@ class BasketItem(UUIDModel, BaseModel):
     currency = currency_field()
 
     instructions = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(BasketItemQuerySet)()  # type: ignore[assignment,misc]

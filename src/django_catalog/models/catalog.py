@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..validation import object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
-from .fields import currency_field, price_field, price_not_negative
+from .fields import currency_field, metadata_field, price_field, price_not_negative
 
 
 def available_at(when: datetime | None = None) -> Q:
@@ -73,7 +73,7 @@ class CatalogItem(UUIDModel, BaseModel):
     # Ordering
     sort_order = models.IntegerField(default=0)
 
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(CatalogItemQuerySet)()  # type: ignore[assignment,misc]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..exceptions import DispenseLogReadOnlyError, OverDispenseError
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
-from .fields import quantity_field, quantity_positive
+from .fields import metadata_field, quantity_field, quantity_positive
 
 #: The only columns a written dispense log may still change: voiding and restoring it.
 VOIDING_FIELDS = frozenset({"deleted_at", "updated_at"})
@@ -117,7 +117,7 @@ class DispenseLog(UUIDModel, BaseModel):
     expiry_date = models.DateField(null=True, blank=True)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(DispenseLogQuerySet)()  # type: ignore[assignment,misc]

@@ -2,6 +2,7 @@
 
 A price, a currency and a quantity mean the same on a catalog item, a basket line and a
 dispense log: the same column type, the same validators and the same database check.
+Metadata is the same JSON object on every model that has it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from ..validation import validate_currency_code, validate_not_negative, validate_positive
+from ..validation import (
+    validate_currency_code,
+    validate_metadata,
+    validate_not_negative,
+    validate_positive,
+)
 
 MAX_DIGITS = 10
 DECIMAL_PLACES = 2
@@ -53,3 +59,8 @@ def quantity_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
 def quantity_positive(field: str, name: str) -> models.CheckConstraint:
     """The database's copy of :func:`quantity_field`'s rule."""
     return models.CheckConstraint(condition=Q(**{f"{field}__gt": 0}), name=name)
+
+
+def metadata_field() -> models.JSONField[Any, Any]:
+    """Free-form data about a row: a JSON object (see :func:`..validation.clean_metadata`)."""
+    return models.JSONField(default=dict, blank=True, validators=[validate_metadata])

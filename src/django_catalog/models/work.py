@@ -22,6 +22,7 @@ from ..fsm import (
 from ..states import BLOCKABLE_WORK_STATES, OPEN_WORK_STATES, WorkItemStatus
 from ..validation import WORK_TYPE_MAX_LENGTH, clean_block_reason, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
+from .fields import metadata_field
 
 #: The rows the open-work indexes hold: what ``WorkItem.objects.open()`` reads (the default
 #: manager already leaves soft-deleted rows out). Finished work, most of the table after a
@@ -104,7 +105,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
     priority = models.IntegerField(default=0)
 
     notes = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = metadata_field()
 
     # The base model's managers, narrowed to this model's queryset (django-stubs objects).
     objects = SoftDeleteManager.from_queryset(WorkItemQuerySet)()  # type: ignore[assignment,misc]
