@@ -12,8 +12,10 @@ rows. It checks the issue's targets and exits non-zero if one is missed.
 
 Each size gets a database of its own (Django's test-database machinery, dropped at the
 end), found as the test suite finds PostgreSQL (``tests/postgres.py``). The reads are timed
-in turns, each run against another of twenty baskets, visits, lines and staff spread over
-the data set, so one warm row does not stand for all. Not collected by pytest.
+in turns, one turn on each database in alternation (so a change in the machine's load
+weighs on both sizes alike), each turn against another of twenty baskets, visits, lines and
+staff spread over the data set, so one warm row does not stand for all. Not collected by
+pytest.
 """
 
 from __future__ import annotations
@@ -94,68 +96,127 @@ def round_trip_ms() -> float:
     return statistics.median(times)
 
 
-def measure_size(baskets: int) -> tuple[dict[str, Measured], dict[str, Any]]:
-    """Generate ``baskets`` baskets' worth of data in a fresh database and measure each read.
+@dataclass
+class DataSet:
+    """One size's database, its data and what the reads are run against."""
 
-    Returns the measures by read, and facts about the data set: the rows of each catalog
-    table, the seconds it took to generate, the round trip of ``SELECT 1``.
-    """
+    baskets: int
+    database: str
+    targets: list[Any]
+    facts: dict[str, Any]
+    measures: dict[str, Measured] = field(default_factory=dict)
+
+
+def use(database: str) -> None:
+    """Point the default connection at ``database`` (it reconnects on the next query)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = database
+
+
+def content_types() -> list[tuple[str, str, int]]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return list(ContentType.objects.order_by("pk").values_list("app_label", "model", "pk"))
+
+
+def prepare(baskets: int) -> DataSet:
+    """A fresh database holding ``baskets`` baskets' worth of data, analyzed; left in use."""
     from django.apps import apps
+    from django.db import connection
+
+    from tests.bulk_data import analyze, insert_year_of_orders
+    from tests.documented_reads import table_rows, targets
+
+    connection.settings_dict["TEST"]["NAME"] = f"django_catalog_read_benchmark_{baskets}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    started = time.perf_counter()
+    data = insert_year_of_orders(baskets)
+    analyze()
+    facts = {
+        "seconds": time.perf_counter() - started,
+        "rows": {
+            model._meta.db_table: table_rows(model._meta.db_table)
+            for model in apps.get_app_config("django_catalog").get_models()
+        },
+    }
+    return DataSet(baskets, connection.settings_dict["NAME"], targets(data, TARGETS), facts)
+
+
+def plan_each_read(data_set: DataSet) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.bulk_data import analyze, insert_year_of_orders
     from tests.documented_reads import (
         DOCUMENTED_READS,
         indexes_used,
         large_sequential_scans,
         plans,
-        table_rows,
-        targets,
     )
 
-    connection.settings_dict["TEST"]["NAME"] = "django_catalog_read_benchmark"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        started = time.perf_counter()
-        data = insert_year_of_orders(baskets)
-        analyze()
-        generated_s = time.perf_counter() - started
-        rows = {
-            model._meta.db_table: table_rows(model._meta.db_table)
-            for model in apps.get_app_config("django_catalog").get_models()
-        }
-        spread = targets(data, TARGETS)
+    target = data_set.targets[0]
+    for read in DOCUMENTED_READS:
+        with CaptureQueriesContext(connection) as queries:
+            read.run(target)  # also warms the content-type cache
+        found = plans(read, target)
+        data_set.measures[read.label] = Measured(
+            queries=len(queries),
+            indexes=indexes_used(found),
+            large_scans=large_sequential_scans(found),
+        )
 
-        measures = {}
-        for read in DOCUMENTED_READS:
-            with CaptureQueriesContext(connection) as queries:
-                read.run(spread[0])  # also warms the content-type cache
-            found = plans(read, spread[0])
-            measures[read.label] = Measured(
-                queries=len(queries),
-                indexes=indexes_used(found),
-                large_scans=large_sequential_scans(found),
-            )
-        for turn in range(RUNS):
-            target = spread[turn % TARGETS]
+
+def measure(data_sets: list[DataSet]) -> None:
+    """Time every read on every data set, in turns, so that the machine's load drifting
+    during the run weighs on the small and the large data set alike."""
+    from tests.documented_reads import DOCUMENTED_READS
+
+    for turn in range(RUNS):
+        for data_set in data_sets:
+            use(data_set.database)
+            target = data_set.targets[turn % TARGETS]
+            DOCUMENTED_READS[0].run(target)  # reconnects, untimed
             gc.collect()
             for read in DOCUMENTED_READS:
                 began = time.perf_counter()
                 read.run(target)
-                measures[read.label].times_ms.append((time.perf_counter() - began) * 1000)
-        for target in spread:
+                data_set.measures[read.label].times_ms.append((time.perf_counter() - began) * 1000)
+    for data_set in data_sets:
+        use(data_set.database)
+        for target in data_set.targets:
             for read in DOCUMENTED_READS:
-                measures[read.label].server_ms.append(server_ms(read, target))
-        facts = {
-            "rows": rows,
-            "seconds": generated_s,
-            "round_trip_ms": round_trip_ms(),
-            "load": os.getloadavg()[0],
-        }
-        return measures, facts
+                data_set.measures[read.label].server_ms.append(server_ms(read, target))
+        data_set.facts["round_trip_ms"] = round_trip_ms()
+        data_set.facts["load"] = os.getloadavg()[0]
+
+
+def run(sizes: list[int]) -> tuple[dict[int, dict[str, Measured]], dict[int, dict[str, Any]]]:
+    """Prepare a database per size, measure the reads on all of them, drop them."""
+    from django.db import connection
+
+    original = connection.settings_dict["NAME"]
+    data_sets: list[DataSet] = []
+    try:
+        for baskets in sizes:
+            use(original)
+            data_sets.append(prepare(baskets))
+            plan_each_read(data_sets[-1])
+        # Every database was migrated alike, so the cached content types hold in each.
+        kinds = set()
+        for data_set in data_sets:
+            use(data_set.database)
+            kinds.add(tuple(content_types()))
+        assert len(kinds) == 1, "the databases' content types differ"
+        measure(data_sets)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        for data_set in data_sets:
+            use(data_set.database)
+            connection.creation.destroy_test_db(original, verbosity=0)
+    return (
+        {d.baskets: d.measures for d in data_sets},
+        {d.baskets: d.facts for d in data_sets},
+    )
 
 
 def database_label() -> str:
@@ -233,9 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.benchmarks.commit_benchmark import machine_summary
 
     print(f"## read benchmark: {machine_summary()}\n", flush=True)
-    results, facts = {}, {}
-    for size in args.sizes:
-        results[size], facts[size] = measure_size(size)
+    results, facts = run(args.sizes)
     return 1 if report(results, facts) else 0
 
 
