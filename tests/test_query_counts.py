@@ -24,7 +24,17 @@ from django_catalog.models import (
     CatalogStateLog,
     WorkItem,
 )
-from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket
+from django_catalog.services import (
+    add_item,
+    block_work_item,
+    cancel_basket,
+    cancel_work_item,
+    commit_basket,
+    complete_work_item,
+    create_basket,
+    start_work_item,
+    unblock_work_item,
+)
 from tests.bulk_data import draft_basket_with_lines
 from tests.models import Organization, Visit
 
@@ -33,9 +43,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WORK_TYPES = ["collect", "process", "report"]
 SIZES = [1, 10, 1000]
 
-# The issue's targets. The work items go in with one INSERT ... SELECT, so the commit budget
-# holds on SQLite too (no bulk_create batches to allow for).
-COMMIT_BUDGET = 10
+# The issues' targets. The work items go in with one INSERT ... SELECT, so the commit budget
+# holds on SQLite too (no bulk_create batches to allow for). A commit: BEGIN, the lock (which
+# also reads the "has lines" guard), INSERT work items, INSERT audit row, UPDATE basket,
+# COMMIT; no savepoint of the transition's own inside the service's transaction.
+COMMIT_BUDGET = 6
+# A work item's transition or a basket's cancel: BEGIN, lock, INSERT audit row, UPDATE, COMMIT.
+TRANSITION_BUDGET = 5
 REPLAY_BUDGET = 3
 # add_item: BEGIN, lock the basket, read the catalog item (FOR KEY SHARE on PostgreSQL, so a
 # racing hard delete cannot fail the COMMIT), the line's own basket check (BasketItem.save()
@@ -197,6 +211,39 @@ def test_commit_basket_updates_the_callers_copy_without_reading_it_back(draft_wi
     assert stale.committed_by == user
     stale.save()  # the optimistic state check compares against the committed state
     assert Basket.objects.get(pk=stale.pk).status == BasketStatus.COMMITTED
+
+
+# --- the other transitions ------------------------------------------------------------------
+
+
+def test_cancel_basket_stays_within_its_query_budget(basket):
+    with CaptureQueriesContext(connection) as queries:
+        cancel_basket(basket)
+
+    assert basket.status == BasketStatus.CANCELLED
+    assert len(queries) <= TRANSITION_BUDGET
+
+
+def test_each_work_item_service_stays_within_the_transition_budget(work_item, user):
+    steps = [
+        lambda item: start_work_item(item, by=user),
+        lambda item: block_work_item(item, "no sample", by=user),
+        lambda item: unblock_work_item(item, by=user),
+        lambda item: complete_work_item(item, by=user),
+    ]
+    counts = []
+    for step in steps:
+        with CaptureQueriesContext(connection) as queries:
+            step(work_item)
+        counts.append(len(queries))
+    other = WorkItem.objects.create(basket_item=work_item.basket_item, work_type="report")
+    with CaptureQueriesContext(connection) as queries:
+        cancel_work_item(other, "ordered twice", by=user)
+    counts.append(len(queries))
+
+    assert CatalogStateLog.objects.for_(work_item).count() == 4
+    assert CatalogStateLog.objects.for_(other).count() == 1
+    assert max(counts) <= TRANSITION_BUDGET
 
 
 def test_cancel_basket_updates_the_callers_copy(basket):
