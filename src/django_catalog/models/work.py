@@ -25,6 +25,11 @@ from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .events import record_work_item_status_changed
 from .fields import metadata_field
 
+#: The rows the open-work indexes hold: what ``WorkItem.objects.open()`` reads (the default
+#: manager already leaves soft-deleted rows out). Finished work, most of the table after a
+#: while, is in none of them, so they stay the size of the work still to do.
+OPEN_WORK_INDEX_CONDITION = Q(status__in=OPEN_WORK_STATES, deleted_at__isnull=True)
+
 
 class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
     """Chainable reads of work, as a work board needs them."""
@@ -112,6 +117,27 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         verbose_name = "work item"
         verbose_name_plural = "work items"
         ordering = ["-priority", "created_at"]
+        # Each open-work read is a walk down one of these in the default order, so a page
+        # ([:50]) reads 50 index entries however much work is stored. for_context() and
+        # for_basket() reach their few rows through the basket_item foreign-key index.
+        indexes = [
+            models.Index(
+                fields=["-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open",
+            ),
+            models.Index(
+                fields=["work_type", "-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open_by_type",
+            ),
+            # Also serves assigned_to_user(None): a B-tree index holds the nulls too.
+            models.Index(
+                fields=["assigned_to", "-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open_by_assignee",
+            ),
+        ]
         constraints = [
             # A commit spawns one work item per (line, work type), never two; work made by
             # hand (no spawn role) is not limited.
