@@ -89,8 +89,11 @@ serve: demo ## Run the demo admin on 127.0.0.1:8000 with a demo superuser (print
 	$(DEMO) demo_superuser
 	$(DEMO) runserver $(SERVE_ADDRESS)
 
-bench: install ## Time commit_basket against the per-row baseline and the floor (SQLite, PostgreSQL)
-	$(PY) -m tests.benchmarks.commit_benchmark
+bench: install ## Time commit_basket (SQLite, PostgreSQL) and the documented reads at scale (PostgreSQL)
+	@status=0; \
+	$(PY) -m tests.benchmarks.commit_benchmark || status=1; \
+	$(PY) -m tests.benchmarks.read_benchmark || status=1; \
+	exit $$status
 
 trixie-root: $(TRIXIE_ROOT)/.built ## Build the Debian trixie root for test-django6 (once; needs root)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import django
 import pytest
 from django.db import connection
 
@@ -158,3 +159,27 @@ def spawn_fails_after_insert(monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(models, "insert_work_items", spawn_then_fail)
+
+
+#: Django's Tasks backend that stores what is enqueued and never runs it.
+DUMMY_TASKS_BACKEND = (
+    "django.tasks.backends.dummy.DummyBackend"
+    if django.VERSION >= (6, 0)
+    else "django_tasks.backends.dummy.DummyBackend"
+)
+
+
+@pytest.fixture
+def event_handlers(settings):
+    """Configure ``CATALOG_EVENT_HANDLERS`` (read at call time): ``event_handlers({...})``."""
+
+    def configure(mapping):
+        settings.CATALOG_EVENT_HANDLERS = mapping
+
+    return configure
+
+
+@pytest.fixture
+def lost_enqueues(settings):
+    """A Tasks backend that keeps what is enqueued and never runs it (as after a crash)."""
+    settings.TASKS = {"default": {"BACKEND": DUMMY_TASKS_BACKEND}}

@@ -149,3 +149,16 @@ class Awkward(models.Model):
     @transition(field=status, source="held", target="done", conditions=[awkward_guard])
     def release(self) -> None:
         """Let it go."""
+
+
+class LabOrder(models.Model):
+    """The receiving end of the README's deduplicating handler: one row per event."""
+
+    event_id = models.UUIDField(unique=True)
+    basket_id = models.CharField(max_length=64)
+
+    class Meta:
+        app_label = "tests"
+
+    def __str__(self) -> str:
+        return f"Lab order for basket {self.basket_id}"

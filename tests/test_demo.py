@@ -18,6 +18,8 @@ TABLES = [
     "django_catalog_workitem",
     "django_catalog_dispenselog",
     "django_catalog_catalogstatelog",
+    "django_catalog_event",
+    "django_catalog_eventdelivery",
 ]
 
 
@@ -62,6 +64,23 @@ def test_demo_runs_twice_without_duplicates(tmp_path):
     for heading in ("Basket for Visit V-1042", "Work board", "Audit trail", "State diagrams"):
         assert heading in first
     assert second.split("Basket for")[1] == first.split("Basket for")[1]
+
+
+def test_demo_delivers_the_order_to_the_lab_and_retries_the_flaky_billing(tmp_path):
+    database = tmp_path / "demo.sqlite3"
+
+    first = run_demo(database, tmp_path / "diagrams")
+    second = run_demo(database, tmp_path / "diagrams")
+
+    story = first.split("Basket for")[0]
+    assert story.count("Lab interface received order") == 1
+    assert story.index("Billing timed out") < story.index("Billing charged order")
+    assert "Retried the failed deliveries: deliver_due() delivered 1" in story
+    deliveries = first.split("Events for other systems")[1].split("State diagrams")[0]
+    assert "send_order_to_lab  delivered  1" in deliveries
+    retried = "charge_order       delivered  2         clinic.integrations.BillingTimeout"
+    assert retried in deliveries
+    assert "Lab interface" not in second  # nothing new was committed: nothing is sent again
 
 
 def test_demo_renders_the_state_diagrams_into_the_folder_it_names(tmp_path):

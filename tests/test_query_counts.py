@@ -22,9 +22,22 @@ from django_catalog.models import (
     BasketStatus,
     CatalogItem,
     CatalogStateLog,
+    Event,
+    EventDelivery,
     WorkItem,
 )
-from django_catalog.services import add_item, cancel_basket, commit_basket, create_basket
+from django_catalog.services import (
+    add_item,
+    block_work_item,
+    cancel_basket,
+    cancel_work_item,
+    commit_basket,
+    complete_work_item,
+    create_basket,
+    dispense,
+    start_work_item,
+    unblock_work_item,
+)
 from tests.bulk_data import draft_basket_with_lines
 from tests.models import Organization, Visit
 
@@ -33,9 +46,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WORK_TYPES = ["collect", "process", "report"]
 SIZES = [1, 10, 1000]
 
-# The issue's targets. The work items go in with one INSERT ... SELECT, so the commit budget
-# holds on SQLite too (no bulk_create batches to allow for).
-COMMIT_BUDGET = 10
+# The issues' targets. The work items go in with one INSERT ... SELECT, so the commit budget
+# holds on SQLite too (no bulk_create batches to allow for). A commit: BEGIN, the lock (which
+# also reads the "has lines" guard), INSERT work items, INSERT audit row, UPDATE basket,
+# INSERT event, COMMIT; no savepoint of the transition's own inside the service's transaction.
+# The event costs one more INSERT, of its deliveries, when handlers are configured.
+COMMIT_BUDGET = 8
+# A work item's transition or a basket's cancel: BEGIN, lock, INSERT audit row, UPDATE,
+# INSERT event (and its deliveries), COMMIT.
+TRANSITION_BUDGET = 7
+EVENT_STATEMENTS = {"no handler": 1, "handlers": 2}
+HANDLERS = ["tests.events.handlers.lab", "tests.events.handlers.billing"]
 REPLAY_BUDGET = 3
 # add_item: BEGIN, lock the basket, read the catalog item (FOR KEY SHARE on PostgreSQL, so a
 # racing hard delete cannot fail the COMMIT), the line's own basket check (BasketItem.save()
@@ -199,6 +220,39 @@ def test_commit_basket_updates_the_callers_copy_without_reading_it_back(draft_wi
     assert Basket.objects.get(pk=stale.pk).status == BasketStatus.COMMITTED
 
 
+# --- the other transitions ------------------------------------------------------------------
+
+
+def test_cancel_basket_stays_within_its_query_budget(basket):
+    with CaptureQueriesContext(connection) as queries:
+        cancel_basket(basket)
+
+    assert basket.status == BasketStatus.CANCELLED
+    assert len(queries) <= TRANSITION_BUDGET
+
+
+def test_each_work_item_service_stays_within_the_transition_budget(work_item, user):
+    steps = [
+        lambda item: start_work_item(item, by=user),
+        lambda item: block_work_item(item, "no sample", by=user),
+        lambda item: unblock_work_item(item, by=user),
+        lambda item: complete_work_item(item, by=user),
+    ]
+    counts = []
+    for step in steps:
+        with CaptureQueriesContext(connection) as queries:
+            step(work_item)
+        counts.append(len(queries))
+    other = WorkItem.objects.create(basket_item=work_item.basket_item, work_type="report")
+    with CaptureQueriesContext(connection) as queries:
+        cancel_work_item(other, "ordered twice", by=user)
+    counts.append(len(queries))
+
+    assert CatalogStateLog.objects.for_(work_item).count() == 4
+    assert CatalogStateLog.objects.for_(other).count() == 1
+    assert max(counts) <= TRANSITION_BUDGET
+
+
 def test_cancel_basket_updates_the_callers_copy(basket):
     stale = Basket.objects.get(pk=basket.pk)
 
@@ -207,6 +261,71 @@ def test_cancel_basket_updates_the_callers_copy(basket):
     assert stale.status == BasketStatus.CANCELLED
     stale.save()  # the optimistic state check compares against the cancelled state
     assert Basket.objects.get(pk=stale.pk).status == BasketStatus.CANCELLED
+
+
+# --- the event rows ------------------------------------------------------------------------
+
+
+def inserts_into(queries: CaptureQueriesContext, model: type) -> int:
+    table = f'"{model._meta.db_table}"'
+    return sum(1 for q in queries if q["sql"].startswith("INSERT") and table in q["sql"])
+
+
+@pytest.fixture(params=list(EVENT_STATEMENTS))
+def handlers_configured(request, event_handlers, lost_enqueues) -> int:
+    """No handler, or two for every event; returns the statements the events should cost.
+
+    Enqueued deliveries are not run (``lost_enqueues``): this counts the change's own
+    transaction, not the delivery that follows it.
+    """
+    event_handlers({"*": HANDLERS} if request.param == "handlers" else {})
+    return EVENT_STATEMENTS[request.param]
+
+
+@pytest.mark.parametrize("lines", [1, 1000])
+def test_commit_basket_writes_its_event_in_at_most_two_statements(
+    lines, catalog_item, user, handlers_configured
+):
+    basket = draft_basket_with_lines(lines, catalog_item)
+
+    with CaptureQueriesContext(connection) as queries:
+        commit_basket(basket, committed_by=user, work_types=WORK_TYPES)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    assert len(queries) == 6 + handlers_configured
+    assert EventDelivery.objects.count() == len(HANDLERS) * (handlers_configured - 1)
+
+
+def test_a_work_item_transition_writes_its_event_in_at_most_two_statements(
+    catalog_item, user, handlers_configured
+):
+    basket = draft_basket_with_lines(1, catalog_item)
+    commit_basket(basket, work_types=["collect"])
+    work_item = WorkItem.objects.for_basket(basket).get()
+
+    with CaptureQueriesContext(connection) as queries:
+        start_work_item(work_item, by=user)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    # BEGIN, lock, UPDATE, audit row, the events, COMMIT
+    assert len(queries) == 5 + handlers_configured
+
+
+def test_dispense_writes_its_event_in_at_most_two_statements(
+    make_committed_line, user, handlers_configured
+):
+    line = make_committed_line(quantity="5")
+    ContentType.objects.get_for_model(line)  # cached before counting
+
+    with CaptureQueriesContext(connection) as queries:
+        dispense(line, 1, dispensed_by=user)
+
+    assert inserts_into(queries, Event) == 1
+    assert inserts_into(queries, EventDelivery) == handlers_configured - 1
+    # BEGIN, lock the line, its basket's status, the dispensed sum, INSERT log, events, COMMIT
+    assert len(queries) == 6 + handlers_configured
 
 
 # --- add_item ------------------------------------------------------------------------------

@@ -36,6 +36,17 @@ INSTALLED_APPS = [
 # django-fsm-log's own StateLog cannot hold the catalog's UUID keys; the catalog audits itself.
 DJANGO_FSM_LOG_IGNORED_MODELS = [*django_catalog.FSM_LOG_IGNORED_MODELS]
 
+# Events for other systems: the lab interface and billing receive every committed order.
+# No TASKS setting: Django's immediate backend delivers right after each commit, in-process.
+CATALOG_EVENT_HANDLERS = {
+    "basket.committed": [
+        "clinic.integrations.send_order_to_lab",
+        "clinic.integrations.charge_order",
+    ],
+}
+# Retry a failed delivery at once (the default waits 10 s, doubling), so the demo shows it.
+CATALOG_EVENT_BACKOFF_SECONDS = 0
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",

@@ -19,7 +19,7 @@ FSM_LOG_IGNORED_MODELS = [
 ]
 
 _EXPORTS = {
-    "states": ("BasketStatus", "WorkItemStatus"),
+    "states": ("BasketStatus", "WorkItemStatus", "DeliveryStatus"),
     "money": ("Money",),
     "models": (
         "CatalogItem",
@@ -28,7 +28,10 @@ _EXPORTS = {
         "WorkItem",
         "DispenseLog",
         "CatalogStateLog",
+        "Event",
+        "EventDelivery",
     ),
+    "events": ("record_event", "deliver_due"),
     "services": (
         "create_basket",
         "add_item",

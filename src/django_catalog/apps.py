@@ -1,4 +1,5 @@
-"""The catalog's app config: connects the audit trail and registers the system checks."""
+"""The catalog's app config: connects the audit trail and the event delivery, and registers
+the system checks."""
 
 from django.apps import AppConfig
 
@@ -13,6 +14,7 @@ class DjangoCatalogConfig(AppConfig):
         from django_fsm.signals import post_transition
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .events import connect_delivery
         from .fsm import transition_recorder
         from .models import Basket, CatalogStateLog, WorkItem
 
@@ -24,3 +26,4 @@ class DjangoCatalogConfig(AppConfig):
                 weak=False,
                 dispatch_uid=f"django_catalog.audit.{model.__name__}",
             )
+        connect_delivery()

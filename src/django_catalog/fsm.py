@@ -6,7 +6,9 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
   are written in one ``transaction.atomic()`` block, or not at all; on failure
   (COMMIT included, when the transition's block is the outermost one) the instance's
   in-memory fields are put back as they were, and so is the state
-  ``ConcurrentTransitionMixin`` compares against, so the same call can be retried;
+  ``ConcurrentTransitionMixin`` compares against, so the same call can be retried
+  (inside a block opened with :func:`owned_transaction`, the transition adds no
+  savepoint of its own);
 * writes only what it changed: the state field, the fields the method's body changed
   and the fields stamped on every save (``auto_now``), never the rest of a possibly
   stale copy (``save(update_fields=...)``);
@@ -14,6 +16,9 @@ A catalog transition is a django-fsm-2 ``@transition`` that also:
   ``fsm_log_by`` / ``fsm_log_description`` decorators);
 * leaves one audit row, written by the receiver :func:`transition_recorder` makes for
   django-fsm's ``post_transition`` signal (the app connects it to its ``CatalogStateLog``);
+* optionally runs a ``record`` hook with the :class:`CompletedTransition` inside that same
+  transaction, right after the save, so what it writes exists exactly when the transition
+  does (this is how the catalog records its events for other systems);
 * optionally runs an ``on_commit`` hook with the :class:`CompletedTransition` once the
   surrounding transaction commits (never if it rolls back): this is how the domain
   signals of :mod:`django_catalog.signals` reach the host project.
@@ -23,7 +28,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -124,9 +130,47 @@ class StateMachineMixin(ConcurrentTransitionMixin):
         return self._ConcurrentTransitionMixin__initial_states[attname]  # type: ignore[attr-defined]
 
 
+# The atomic blocks this thread entered through owned_transaction() and has not left.
+_owned = threading.local()
+
+
+def _owned_blocks() -> list[Any]:
+    blocks: list[Any] | None = getattr(_owned, "blocks", None)
+    if blocks is None:
+        blocks = _owned.blocks = []
+    return blocks
+
+
+@contextmanager
+def owned_transaction(using: str | None = None) -> Iterator[None]:
+    """``transaction.atomic()`` for code that lets every exception leave the block.
+
+    Meant for the services: they lock a row, call one transition and let any failure out
+    (possibly as another exception). A transition called directly inside such a block
+    writes without a savepoint of its own, saving two statements: whatever fails, the
+    whole block rolls back anyway. Anywhere else (inside a block of the caller's own, or
+    outside any) a transition keeps its savepoint, so that catching its failure leaves the
+    surrounding transaction usable.
+    """
+    with transaction.atomic(using=using):
+        block = transaction.get_connection(using).atomic_blocks[-1]
+        owned = _owned_blocks()
+        owned.append(block)
+        try:
+            yield
+        finally:
+            owned.pop()
+
+
+def _directly_inside_owned_block(using: str | None) -> bool:
+    """Is the innermost atomic block on ``using`` one that owned_transaction() opened?"""
+    blocks = transaction.get_connection(using).atomic_blocks
+    return bool(blocks) and any(blocks[-1] is owned for owned in _owned_blocks())
+
+
 @dataclass(frozen=True)
 class CompletedTransition:
-    """A transition that was persisted, as handed to its ``on_commit`` hook."""
+    """A transition that was persisted, as handed to its ``record`` and ``on_commit`` hooks."""
 
     instance: Any
     name: str
@@ -136,6 +180,8 @@ class CompletedTransition:
     by: Any
     #: What the transition method returned.
     result: Any
+    #: Why, as recorded on the audit row (``None`` when no reason was given).
+    description: Any = None
 
 
 def catalog_transition(
@@ -146,12 +192,15 @@ def catalog_transition(
     conditions: Sequence[Callable[[Any], bool]] = (),
     permission: str | Callable[..., bool] | None = None,
     custom: dict[str, Any] | None = None,
+    record: Callable[[CompletedTransition], None] | None = None,
     on_commit: Callable[[CompletedTransition], None] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare an audited transition that persists itself atomically.
 
     Takes django-fsm-2's ``transition`` arguments (``on_error`` is deliberately not
     offered: a failed transition rolls back instead of moving to an error state).
+    ``record`` is called with the :class:`CompletedTransition` inside the transition's
+    transaction, after the save; if it raises, the transition rolls back.
     ``on_commit`` is called with the :class:`CompletedTransition` after the outermost
     transaction commits; it is discarded if the transition or that transaction rolls back.
     """
@@ -165,7 +214,7 @@ def catalog_transition(
             permission=permission,
             custom=custom or {},
         )(method)
-        persisted = _persisted(fsm_method, on_commit)
+        persisted = _persisted(fsm_method, record, on_commit)
         return fsm_log_by(fsm_log_description(persisted))
 
     return decorate
@@ -173,6 +222,7 @@ def catalog_transition(
 
 def _persisted(
     fsm_method: Callable[..., Any],
+    record: Callable[[CompletedTransition], None] | None,
     on_commit: Callable[[CompletedTransition], None] | None,
 ) -> Callable[..., Any]:
     state_field = fsm_method._django_fsm.field  # type: ignore[attr-defined]
@@ -182,21 +232,26 @@ def _persisted(
         ensure_fsm_log_ignores(type(instance))
         source_state = state_field.value_from_object(instance)
         snapshot = _snapshot(instance)
+        using = instance._state.db
+        savepoint = not _directly_inside_owned_block(using)
         try:
-            with transaction.atomic(using=instance._state.db):
+            with transaction.atomic(using=using, savepoint=savepoint):
                 result = fsm_method(instance, *args, **kwargs)
                 instance.save(update_fields=_changed_fields(instance, snapshot, state_field))
+                change = CompletedTransition(
+                    instance=instance,
+                    name=fsm_method.__name__,
+                    source=source_state,
+                    target=state_field.value_from_object(instance),
+                    by=_log_value(instance, "by"),
+                    result=result,
+                    description=_log_value(instance, "description"),
+                )
+                if record is not None:
+                    record(change)
                 if on_commit is not None:
-                    # Registered inside the savepoint: a rollback anywhere discards it.
-                    change = CompletedTransition(
-                        instance=instance,
-                        name=fsm_method.__name__,
-                        source=source_state,
-                        target=state_field.value_from_object(instance),
-                        by=_log_value(instance, "by"),
-                        result=result,
-                    )
-                    transaction.on_commit(partial(on_commit, change), using=instance._state.db)
+                    # Registered inside the atomic block: a rollback anywhere discards it.
+                    transaction.on_commit(partial(on_commit, change), using=using)
         except BaseException:
             _restore(instance, snapshot)
             raise

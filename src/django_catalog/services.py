@@ -1,6 +1,8 @@
 """Write workflows. Each service owns its transaction, locks the row it changes and reads the
 state from the locked row (never from the caller's possibly stale object), then delegates the
-state change to the model's transition.
+state change to the model's transition. The services that run a transition open their
+transaction with :func:`~django_catalog.fsm.owned_transaction`: they let every failure out,
+so the transition needs no savepoint of its own.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from .exceptions import (
     WorkItemNotFoundError,
     WorkItemStateError,
 )
+from .fsm import owned_transaction
 from .models import Basket, BasketItem, CatalogItem, DispenseLog, WorkItem
+from .models.basket import HAS_LINES_ANNOTATION, live_lines_exist
+from .models.events import record_item_dispensed
 from .signals import announce_dispensed_on_commit
 from .states import BasketStatus, WorkItemStatus
 from .validation import (
@@ -47,13 +52,17 @@ from .validation import (
 _M = TypeVar("_M", bound=models.Model)
 
 
-def _lock(instance: _M, missing: Callable[[Any, datetime | None], NotFoundError]) -> _M:
+def _lock(
+    instance: _M, missing: Callable[[Any, datetime | None], NotFoundError], **reads: Any
+) -> _M:
     """Re-read ``instance``'s row with ``SELECT ... FOR UPDATE`` (call inside a transaction).
 
     A row that was soft-deleted or no longer exists raises ``missing(pk, deleted_at)``.
+    ``reads`` are annotations read by the same statement (no round trip of their own).
     """
     model = type(instance)
-    locked = model._base_manager.select_for_update().filter(pk=instance.pk).first()
+    rows = model._base_manager.select_for_update().annotate(**reads)
+    locked = rows.filter(pk=instance.pk).first()
     if locked is None:
         raise missing(instance.pk, None)
     deleted_at = getattr(locked, "deleted_at", None)
@@ -270,8 +279,11 @@ def commit_basket(
         ValueError: malformed ``work_types``.
     """
     plan = normalize_work_plan(work_types, BasketItem._meta.pk.to_python) if spawn_work else []
-    with transaction.atomic():
-        locked = _lock(basket, BasketNotFoundError)
+    with owned_transaction():
+        # The lock statement also reads the "has lines" guard, which the transition then
+        # takes from the locked row. A line added while the lock was awaited can be missed:
+        # the commit is then refused as empty, as if it had run first.
+        locked = _lock(basket, BasketNotFoundError, **{HAS_LINES_ANNOTATION: live_lines_exist()})
         if locked.status == BasketStatus.COMMITTED:
             return _adopt(basket, locked)
         _refuse_unless_draft(locked)
@@ -291,7 +303,7 @@ def cancel_basket(basket: Basket, *, by: Any = None, description: str | None = N
         BasketAlreadyCommittedError: the basket was committed (it can no longer be cancelled).
     """
     description = clean_text(description, "description")
-    with transaction.atomic():
+    with owned_transaction():
         locked = _lock(basket, BasketNotFoundError)
         if locked.status == BasketStatus.CANCELLED:
             return _adopt(basket, locked)
@@ -315,7 +327,7 @@ def _transition_work_item(
     unchanged (no audit row, no signal). A deleted work item raises
     :class:`WorkItemNotFoundError` in every one of the five services.
     """
-    with transaction.atomic():
+    with owned_transaction():
         locked = _lock(work_item, WorkItemNotFoundError)
         if already_done is not None and locked.status == already_done:
             return _adopt(work_item, locked)
@@ -403,7 +415,8 @@ def dispense(
 
     The line's row is locked while the remaining quantity is checked and the log written, so
     concurrent dispensers of one line are serialised and together never exceed its quantity.
-    Sends :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
+    Records an ``item.dispensed`` event with the log, and sends
+    :data:`~django_catalog.signals.item_dispensed` once the transaction commits.
 
     Raises (each before anything is written):
         BasketItemNotFoundError: the line was deleted.
@@ -443,6 +456,7 @@ def dispense(
             raise OverDispenseError(line.pk, requested=quantity, remaining=remaining)
         log.basket_item = line
         log.save()
+        record_item_dispensed(log, remaining=remaining - quantity)
         announce_dispensed_on_commit(log)
     return log
 

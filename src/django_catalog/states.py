@@ -38,6 +38,15 @@ FROZEN_BASKET_STATES = (BasketStatus.COMMITTED, BasketStatus.CANCELLED)
 #: A basket that holds work and dispensing records: it cannot be deleted, softly or for good.
 UNDELETABLE_BASKET_STATES = (BasketStatus.COMMITTED,)
 
+
+class DeliveryStatus(models.TextChoices):
+    """Where one event's delivery to one handler stands (``EventDelivery.status``)."""
+
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead"
+
+
 __all__ = [
     "BLOCKABLE_WORK_STATES",
     "FINAL_WORK_STATES",
@@ -45,5 +54,6 @@ __all__ = [
     "OPEN_WORK_STATES",
     "UNDELETABLE_BASKET_STATES",
     "BasketStatus",
+    "DeliveryStatus",
     "WorkItemStatus",
 ]

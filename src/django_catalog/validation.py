@@ -319,6 +319,60 @@ def normalize_work_plan(work_types: Any, line_id: Callable[[Any], Any]) -> WorkP
     return plan
 
 
+# --- events ------------------------------------------------------------------------------
+
+#: Longest event name (``Event.name``).
+EVENT_NAME_MAX_LENGTH = 100
+#: The handler key of ``CATALOG_EVENT_HANDLERS`` that receives every event.
+ALL_EVENTS = "*"
+
+
+def clean_event_name(name: Any) -> str:
+    """An event name: a non-empty string of at most 100 characters, not the wildcard ``*``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"event name must be a non-empty string, got {name!r}")
+    if name == ALL_EVENTS:
+        raise ValueError(f"{ALL_EVENTS!r} is not an event name: it means every event")
+    if len(name) > EVENT_NAME_MAX_LENGTH:
+        raise ValueError(f"event name {name[:20]!r}... is longer than {EVENT_NAME_MAX_LENGTH}")
+    return name
+
+
+def clean_event_payload(payload: Any) -> dict[str, Any]:
+    """An event's payload: a dict that JSON can store as it is (ids and numbers as text)."""
+    if not isinstance(payload, dict):
+        raise ValueError(f"event payload must be a dict, got {type(payload).__name__}")
+    try:
+        json.dumps(payload, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"event payload must be plain JSON: {error}") from None
+    return payload
+
+
+def clean_event_handlers(setting: Any) -> dict[str, list[str]]:
+    """``CATALOG_EVENT_HANDLERS``: event name (or ``*``) -> a list of dotted paths."""
+    if setting is None:
+        return {}
+    if not isinstance(setting, dict):
+        raise ValueError(
+            f"CATALOG_EVENT_HANDLERS must be a dict of event name -> list of dotted paths, "
+            f"got {type(setting).__name__}"
+        )
+    handlers: dict[str, list[str]] = {}
+    for name, paths in setting.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"CATALOG_EVENT_HANDLERS: {name!r} is not an event name")
+        if isinstance(paths, str) or not isinstance(paths, (list, tuple)):
+            raise ValueError(
+                f"CATALOG_EVENT_HANDLERS[{name!r}] must be a list of dotted paths, got {paths!r}"
+            )
+        for path in paths:
+            if not isinstance(path, str) or "." not in path.strip(".") or " " in path:
+                raise ValueError(f"CATALOG_EVENT_HANDLERS[{name!r}]: {path!r} is not a dotted path")
+        handlers[name] = list(paths)
+    return handlers
+
+
 # --- generic relations ---------------------------------------------------------------------
 
 

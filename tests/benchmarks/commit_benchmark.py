@@ -10,7 +10,7 @@ it prints queries and median milliseconds per commit of:
 (c) the floor: one status UPDATE plus one bulk INSERT of the same work items
     (``bulk_create``), in a transaction, with the line ids already known;
 (d) the set-based floor: one status UPDATE plus the INSERT ... SELECT that (a) uses, in a
-    transaction: what (a) costs without its lock, guard, savepoint and audit row;
+    transaction: what (a) costs without its lock (which also reads the guard) and audit row;
 (e) ``commit_basket`` with ``work_types=None``: the same work, read from the catalog item's
     ``work_types`` by the database (``json_each`` / ``jsonb_array_elements``);
 

@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from django_catalog.models import CatalogStateLog, WorkItem, WorkItemStatus
-from django_catalog.services import commit_basket, complete_work_item, start_work_item
+from django_catalog.services import (
+    add_item,
+    commit_basket,
+    complete_work_item,
+    create_basket,
+    start_work_item,
+)
 from django_catalog.signals import work_item_status_changed
 from tests.readme.readme import README, code_blocks, python_blocks, run_python, sections_with_code
 
@@ -18,10 +24,12 @@ TESTED_BLOCKS = {
     "## Install": 1,  # test_install.py
     "## Quick start": 1,  # test_install.py
     "## Money": 1,  # here
-    "## Work items": 3,  # here (two python, one pycon)
+    "## Work items": 4,  # here (three python, one pycon)
     "### Work each item spawns": 1,  # here
     "## Dispensing": 1,  # here
     "## Signals": 1,  # here
+    "### Configuring handlers": 1,  # test_events.py
+    "### Deduplicating in a handler": 1,  # test_events.py
     "## Audit trail": 1,  # here
     "## Concurrency and idempotency": 1,  # test_concurrency_example.py
 }
@@ -76,6 +84,19 @@ def test_work_board_snippet(committed_basket, visit, user, other_user):
     namespace = run_python(board_block, {"visit": visit, "nurse": user}, "## Work items")
 
     assert list(namespace["board"]) == [mine]
+
+
+@pytest.mark.django_db
+def test_basket_reads_snippet(committed_basket, visit, make_catalog_item):
+    draft = create_basket(context=visit)
+    add_item(draft, make_catalog_item(name="Urine test"))
+    create_basket(context=None)
+    basket_block = python_blocks("## Work items")[2]
+
+    namespace = run_python(basket_block, {"visit": visit}, "## Work items")
+
+    assert list(namespace["orders"]) == [draft, committed_basket]
+    assert list(namespace["to_finish"]) == [draft]
 
 
 @pytest.mark.django_db

@@ -2,10 +2,11 @@
 
 :mod:`.mixins` holds the reusable pieces (soft delete, transitions run through services),
 :mod:`.forms` what a transition button asks for, :mod:`.board` the work board,
-:mod:`.model_admins` the registrations.
+:mod:`.model_admins` the registrations, :mod:`.events` the events and their deliveries.
 """
 
 from .board import WorkBoardAdmin
+from .events import EventAdmin, EventDeliveryAdmin
 from .mixins import (
     DeletedFilter,
     ReadOnlyInlineMixin,
@@ -29,6 +30,8 @@ __all__ = [
     "CatalogStateLogAdmin",
     "DeletedFilter",
     "DispenseLogAdmin",
+    "EventAdmin",
+    "EventDeliveryAdmin",
     "ReadOnlyInlineMixin",
     "SoftDeleteAdmin",
     "TransitionService",

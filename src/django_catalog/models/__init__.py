@@ -5,7 +5,8 @@
 * :mod:`.basket`: what is ordered (``Basket`` and its lines, ``BasketItem``);
 * :mod:`.work`: the work a committed line spawns (``WorkItem``);
 * :mod:`.dispense`: what was handed out (``DispenseLog``);
-* :mod:`.audit`: one row per transition (``CatalogStateLog``).
+* :mod:`.audit`: one row per transition (``CatalogStateLog``);
+* :mod:`.events`: events for other systems and their deliveries (``Event``, ``EventDelivery``).
 """
 
 from ..states import BasketStatus, WorkItemStatus
@@ -14,6 +15,7 @@ from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .basket import Basket, BasketItem, basket_has_lines
 from .catalog import CatalogItem
 from .dispense import DispenseLog
+from .events import Event, EventDelivery, EventName
 from .work import WorkItem
 
 __all__ = [
@@ -24,6 +26,9 @@ __all__ = [
     "CatalogItem",
     "CatalogStateLog",
     "DispenseLog",
+    "Event",
+    "EventDelivery",
+    "EventName",
     "SoftDeleteManager",
     "SoftDeleteQuerySet",
     "UUIDModel",

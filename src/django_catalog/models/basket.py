@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, router, transaction
-from django.db.models import Count, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from .. import signals
@@ -35,6 +35,7 @@ from ..validation import normalize_work_plan, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
 from .catalog import CatalogItem
 from .dispense import DispenseLog, dispensed_total
+from .events import record_basket_cancelled, record_basket_committed
 from .fields import (
     currency_field,
     metadata_field,
@@ -51,9 +52,24 @@ if TYPE_CHECKING:
     from .work import WorkItemQuerySet
 
 
+#: The name under which ``commit_basket`` reads, in the statement that locks the basket,
+#: whether the basket has live lines (see :func:`live_lines_exist`).
+HAS_LINES_ANNOTATION = "_has_live_lines"
+
+
+def live_lines_exist() -> Exists:
+    """Whether the basket of the outer query has a line that is not soft-deleted."""
+    return Exists(BasketItem.objects.filter(basket=OuterRef("pk")))
+
+
 def basket_has_lines(basket: Basket) -> bool:
-    """Guard: only a basket with at least one line can be committed."""
-    return basket.items.exists()
+    """Guard: only a basket with at least one line can be committed.
+
+    A basket locked by ``commit_basket`` carries the answer, read by the lock statement
+    itself under :data:`HAS_LINES_ANNOTATION`; any other copy asks the database.
+    """
+    known = basket.__dict__.get(HAS_LINES_ANNOTATION)
+    return basket.items.exists() if known is None else bool(known)
 
 
 _T = TypeVar("_T")
@@ -109,7 +125,21 @@ def _first_dispensed_line(db: str, lines: models.QuerySet[Any]) -> DispensedLine
 
 
 class BasketQuerySet(SoftDeleteQuerySet["Basket"]):
-    """Baskets; a committed one cannot be deleted, a frozen one's request cannot change."""
+    """Baskets, read through chainable filters; a committed one cannot be deleted, a frozen
+    one's request cannot change."""
+
+    def for_context(self, context: models.Model) -> BasketQuerySet:
+        """The baskets ordered for ``context`` (a visit, a cart: any model instance)."""
+        content_type = ContentType.objects.db_manager(self.db).get_for_model(context)
+        return self.filter(context_content_type=content_type, context_id=object_id_text(context.pk))
+
+    def draft(self) -> BasketQuerySet:
+        """Baskets still taking lines."""
+        return self.filter(status=BasketStatus.DRAFT)
+
+    def committed(self) -> BasketQuerySet:
+        """Baskets committed (their work spawned)."""
+        return self.filter(status=BasketStatus.COMMITTED)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         """Soft-delete the baskets; refused (nothing deleted) if one of them is committed."""
@@ -259,6 +289,11 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
         verbose_name = "basket"
         verbose_name_plural = "baskets"
         ordering = ["-created_at"]
+        indexes = [
+            # for_context(): a host's first read ("this visit's orders"), and the way in
+            # of WorkItem.objects.for_context().
+            models.Index(fields=["context_content_type", "context_id"], name="basket_context"),
+        ]
         permissions = [
             ("commit_basket", "Can commit basket"),
             ("cancel_basket", "Can cancel basket"),
@@ -428,6 +463,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Commit",
             "help_text": "Freeze the basket and spawn its work; a basket is committed only once.",
         },
+        record=record_basket_committed,
         on_commit=signals.announce_basket_committed,
     )
     def commit(
@@ -477,6 +513,7 @@ class Basket(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Cancel basket",
             "help_text": "Abandon this draft; nothing in it is worked on.",
         },
+        record=record_basket_cancelled,
         on_commit=signals.announce_basket_cancelled,
     )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:

@@ -22,7 +22,13 @@ from ..fsm import (
 from ..states import BLOCKABLE_WORK_STATES, OPEN_WORK_STATES, WorkItemStatus
 from ..validation import WORK_TYPE_MAX_LENGTH, clean_block_reason, object_id_text
 from .base import BaseModel, SoftDeleteManager, SoftDeleteQuerySet, UUIDModel
+from .events import record_work_item_status_changed
 from .fields import metadata_field
+
+#: The rows the open-work indexes hold: what ``WorkItem.objects.open()`` reads (the default
+#: manager already leaves soft-deleted rows out). Finished work, most of the table after a
+#: while, is in none of them, so they stay the size of the work still to do.
+OPEN_WORK_INDEX_CONDITION = Q(status__in=OPEN_WORK_STATES, deleted_at__isnull=True)
 
 
 class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
@@ -111,6 +117,27 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         verbose_name = "work item"
         verbose_name_plural = "work items"
         ordering = ["-priority", "created_at"]
+        # Each open-work read is a walk down one of these in the default order, so a page
+        # ([:50]) reads 50 index entries however much work is stored. for_context() and
+        # for_basket() reach their few rows through the basket_item foreign-key index.
+        indexes = [
+            models.Index(
+                fields=["-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open",
+            ),
+            models.Index(
+                fields=["work_type", "-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open_by_type",
+            ),
+            # Also serves assigned_to_user(None): a B-tree index holds the nulls too.
+            models.Index(
+                fields=["assigned_to", "-priority", "created_at"],
+                condition=OPEN_WORK_INDEX_CONDITION,
+                name="work_item_open_by_assignee",
+            ),
+        ]
         constraints = [
             # A commit spawns one work item per (line, work type), never two; work made by
             # hand (no spawn role) is not limited.
@@ -148,6 +175,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.IN_PROGRESS,
         permission="django_catalog.start_work_item",
         custom={"label": "Start", "help_text": "Pick the work up; you are assigned to it."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
@@ -164,6 +192,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.COMPLETED,
         permission="django_catalog.complete_work_item",
         custom={"label": "Complete", "help_text": "The work is done; completed is final."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
@@ -176,6 +205,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.BLOCKED,
         permission="django_catalog.block_work_item",
         custom={"label": "Block", "help_text": "Put the work on hold; a reason is required."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
@@ -192,6 +222,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Unblock",
             "help_text": "Resume the work in the state it was blocked from.",
         },
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
@@ -205,6 +236,7 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         target=WorkItemStatus.CANCELLED,
         permission="django_catalog.cancel_work_item",
         custom={"label": "Cancel work", "help_text": "Abandon the work; cancelled is final."},
+        record=record_work_item_status_changed,
         on_commit=signals.announce_work_item_status_changed,
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:

@@ -38,6 +38,7 @@ from django_catalog import (
     dispense,
 )
 from django_catalog.diagrams import write_diagrams
+from django_catalog.events import EventDelivery, deliver_due
 from django_catalog.services import block_work_item, complete_work_item, start_work_item
 
 # code: (name, category, unit price, the work a line of it spawns, metadata)
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             reference="V-1042", defaults={"organization": clinic, "patient": "Ada Lovelace"}
         )
         basket = self.order(visit, items, ordered_by=staff["nurse"])
+        self.retry_deliveries()
         self.work(basket, staff)
         self.dispense_medicine(basket, items["MED-001"], pharmacist=staff["pharmacist"])
         self.draft_for_the_admin(clinic, items)
@@ -93,6 +95,7 @@ class Command(BaseCommand):
         self.print_basket(basket)
         self.print_work_board(basket)
         self.print_audit_trail(basket)
+        self.print_event_deliveries(basket)
         self.render_diagrams(Path(diagrams))
 
     # --- the story ---------------------------------------------------------------------------
@@ -136,6 +139,12 @@ class Command(BaseCommand):
             add_item(basket, items["IMG-001"], quantity=1)
             add_item(basket, items["MED-001"], quantity=21, instructions="1 capsule 3x daily")
         return commit_basket(basket, committed_by=ordered_by)
+
+    def retry_deliveries(self) -> None:
+        """What catalog_deliver does in production: deliver what is due (here, billing's retry)."""
+        delivered = deliver_due()
+        if delivered:
+            self.say(f"Retried the failed deliveries: deliver_due() delivered {delivered}")
 
     def work(self, basket: Basket, staff: dict[str, Any]) -> None:
         """Some work is done, some is under way, one item waits for a radiologist."""
@@ -259,6 +268,26 @@ class Command(BaseCommand):
                     log.description,
                 )
                 for log, name in rows
+            ],
+        )
+
+    def print_event_deliveries(self, basket: Basket) -> None:
+        self.heading("Events for other systems")
+        deliveries = EventDelivery.objects.filter(
+            event__content_type=ContentType.objects.get_for_model(Basket),
+            event__object_id=str(basket.pk),
+        ).select_related("event")
+        self.table(
+            ["event", "handler", "status", "attempts", "last error"],
+            [
+                (
+                    delivery.event.name,
+                    delivery.handler.rsplit(".", 1)[-1],
+                    delivery.status,
+                    str(delivery.attempts),
+                    delivery.last_error.strip().splitlines()[-1] if delivery.last_error else "",
+                )
+                for delivery in deliveries.order_by("pk")
             ],
         )
 
