@@ -10,6 +10,7 @@ from .events import EventAdmin, EventDeliveryAdmin
 from .mixins import (
     DeletedFilter,
     ReadOnlyInlineMixin,
+    ReadOnlyMixin,
     SoftDeleteAdmin,
     TransitionService,
     TransitionServiceAdmin,
@@ -33,6 +34,7 @@ __all__ = [
     "EventAdmin",
     "EventDeliveryAdmin",
     "ReadOnlyInlineMixin",
+    "ReadOnlyMixin",
     "SoftDeleteAdmin",
     "TransitionService",
     "TransitionServiceAdmin",

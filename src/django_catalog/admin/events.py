@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from ..events import retry_now
 from ..models import Event, EventDelivery
 from ..states import DeliveryStatus
-from .mixins import ReadOnlyInlineMixin
+from .mixins import ReadOnlyInlineMixin, ReadOnlyMixin
 
 
 def _readable_json(value: Any) -> str:
@@ -29,17 +29,6 @@ def _readable_json(value: Any) -> str:
     )
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class EventDeliveryInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = EventDelivery
     fields = ("handler", "status", "attempts", "next_attempt_at", "delivered_at", "last_error")
@@ -47,7 +36,7 @@ class EventDeliveryInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(_ReadOnlyAdmin):
+class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Every recorded event, with what it said and where it went."""
 
     list_display = ("created_at", "name", "content_type", "object_id", "delivery_summary")
@@ -87,7 +76,7 @@ class EventAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(EventDelivery)
-class EventDeliveryAdmin(_ReadOnlyAdmin):
+class EventDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """One row per (event, handler): what was delivered, what waits, what is dead and why."""
 
     list_display = (

@@ -338,12 +338,12 @@ def _error_text(error: Exception) -> str:
     return str(error)
 
 
-class ReadOnlyInlineMixin:
-    """Inlines that show related rows; changing them goes through the services."""
+class ReadOnlyMixin:
+    """Rows that are records: they can be read and searched, never added, edited or deleted.
 
-    extra = 0
-    can_delete = False
-    show_change_link = True
+    For model admins and inlines alike (an inline's ``has_add_permission`` also takes the
+    parent object).
+    """
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -353,3 +353,11 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyMixin):
+    """Inlines that show related rows; changing them goes through the services."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True

@@ -50,7 +50,13 @@ from .forms import (
     WorkItemAdminForm,
     basket_total_text,
 )
-from .mixins import ReadOnlyInlineMixin, SoftDeleteAdmin, TransitionService, TransitionServiceAdmin
+from .mixins import (
+    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
+    SoftDeleteAdmin,
+    TransitionService,
+    TransitionServiceAdmin,
+)
 
 # Each list page loads what its rows' names read, so a page costs the same few queries
 # whatever the number of rows: foreign keys by select_related, the basket's context (a
@@ -581,7 +587,7 @@ class DispenseLogAdmin(SoftDeleteAdmin):
 
 
 @admin.register(CatalogStateLog)
-class CatalogStateLogAdmin(admin.ModelAdmin):
+class CatalogStateLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The audit trail is evidence: it can be read and searched, never edited."""
 
     list_display = (
@@ -632,12 +638,3 @@ class CatalogStateLogAdmin(admin.ModelAdmin):
         if row.content_object is None:
             return f"{row.content_type} {row.object_id} (deleted)"
         return object_link(row.content_object)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +60,15 @@ class WorkItemQuerySet(SoftDeleteQuerySet["WorkItem"]):
     def of_type(self, work_type: str) -> WorkItemQuerySet:
         """Work of one type (``"collect"``, ``"report"``, ...)."""
         return self.filter(work_type=work_type)
+
+
+#: A work-item transition: like every other one, it records a ``work_item.status_changed``
+#: event and sends the ``work_item_status_changed`` signal once committed.
+work_item_transition = partial(
+    catalog_transition,
+    record=record_work_item_status_changed,
+    on_commit=signals.announce_work_item_status_changed,
+)
 
 
 def _state_before_block(work_item: WorkItem, *args: Any, **kwargs: Any) -> str:
@@ -169,14 +179,12 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
         parts = (self.work_type, line.catalog_item.name, line.basket.context_text())
         return " · ".join(part for part in parts if part)
 
-    @catalog_transition(
+    @work_item_transition(
         field=status,
         source=WorkItemStatus.PENDING,
         target=WorkItemStatus.IN_PROGRESS,
         permission="django_catalog.start_work_item",
         custom={"label": "Start", "help_text": "Pick the work up; you are assigned to it."},
-        record=record_work_item_status_changed,
-        on_commit=signals.announce_work_item_status_changed,
     )
     def start(self, user: Any = None, *, by: Any = None, description: str | None = None) -> None:
         """Someone picks the work up: ``user`` is assigned and, unless ``by`` is given, acts."""
@@ -186,34 +194,30 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
             if by is None:
                 set_transition_actor(self, user)
 
-    @catalog_transition(
+    @work_item_transition(
         field=status,
         source=WorkItemStatus.IN_PROGRESS,
         target=WorkItemStatus.COMPLETED,
         permission="django_catalog.complete_work_item",
         custom={"label": "Complete", "help_text": "The work is done; completed is final."},
-        record=record_work_item_status_changed,
-        on_commit=signals.announce_work_item_status_changed,
     )
     def complete(self, *, by: Any = None, description: str | None = None) -> None:
         """The work is done; completed is final."""
         self.completed_at = timezone.now()
 
-    @catalog_transition(
+    @work_item_transition(
         field=status,
         source=BLOCKABLE_WORK_STATES,
         target=WorkItemStatus.BLOCKED,
         permission="django_catalog.block_work_item",
         custom={"label": "Block", "help_text": "Put the work on hold; a reason is required."},
-        record=record_work_item_status_changed,
-        on_commit=signals.announce_work_item_status_changed,
     )
     def block(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Put the work on hold; ``reason`` is required and becomes the audit row's description."""
         set_transition_description(self, clean_block_reason(reason, description))
         self.blocked_from = self.status
 
-    @catalog_transition(
+    @work_item_transition(
         field=status,
         source=WorkItemStatus.BLOCKED,
         target=GET_STATE(_state_before_block, states=list(BLOCKABLE_WORK_STATES)),
@@ -222,22 +226,18 @@ class WorkItem(StateMachineMixin, UUIDModel, BaseModel):
             "label": "Unblock",
             "help_text": "Resume the work in the state it was blocked from.",
         },
-        record=record_work_item_status_changed,
-        on_commit=signals.announce_work_item_status_changed,
     )
     def unblock(self, *, by: Any = None, description: str | None = None) -> None:
         """Resume the work in the state it was blocked from."""
         self._resume_state = self.blocked_from or WorkItemStatus.PENDING
         self.blocked_from = ""
 
-    @catalog_transition(
+    @work_item_transition(
         field=status,
         source=OPEN_WORK_STATES,
         target=WorkItemStatus.CANCELLED,
         permission="django_catalog.cancel_work_item",
         custom={"label": "Cancel work", "help_text": "Abandon the work; cancelled is final."},
-        record=record_work_item_status_changed,
-        on_commit=signals.announce_work_item_status_changed,
     )
     def cancel(self, reason: str = "", *, by: Any = None, description: str | None = None) -> None:
         """Abandon the work; cancelled is final. ``reason`` becomes the audit row's description."""
